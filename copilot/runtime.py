@@ -1,0 +1,69 @@
+"""Wiring: one ``Runtime`` builds the embedder, the store, the searcher and the LLM from one Settings, lazily."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from copilot.settings import Settings
+
+
+class Runtime:
+    def __init__(self, settings: Settings | None = None, *, embedder=None, llm=None):
+        from copilot.offline import apply_offline_switches
+
+        self.settings = settings or Settings()
+        apply_offline_switches(self.settings.home)
+        self._embedder = embedder
+        self._llm = llm
+
+    @cached_property
+    def embedder(self):
+        if self._embedder is None:
+            from retrieval.embedder import make_embedder
+
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @cached_property
+    def store(self):
+        from retrieval.store import VectorStore
+
+        return VectorStore(self.settings, self.embedder.name)
+
+    @cached_property
+    def searcher(self):
+        from retrieval.search import HybridSearcher
+
+        return HybridSearcher(self.store, self.embedder, self.settings.dense_weight)
+
+    @cached_property
+    def llm(self):
+        if self._llm is None:
+            from copilot.llm import make_llm
+
+            self._llm = make_llm(self.settings)
+        return self._llm
+
+    def ingest(self, paths, progress: bool = True):
+        from retrieval.ingest import ingest
+
+        report = ingest(paths, self.store, self.embedder, self.settings, progress=progress)
+        return report
+
+    def search(self, query: str, k: int | None = None, **filters):
+        return self.searcher.search(query, k or self.settings.k, **filters)
+
+
+_default: Runtime | None = None
+
+
+def default_runtime(settings: Settings | None = None) -> Runtime:
+    """A process-wide runtime (the embedded LLM server and the embedder load once)."""
+    global _default
+    if settings is not None:
+        if _default is None or _default.settings != settings:
+            _default = Runtime(settings)
+        return _default
+    if _default is None:
+        _default = Runtime()
+    return _default

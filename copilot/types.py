@@ -1,0 +1,198 @@
+"""The domain types, in one place. Every consumer (CLI, UI, exports, eval) reads the same ``Answer``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        return cls.model_validate(data)
+
+
+class FactRow(_Model):
+    """One typed figure from a corpus table: what, of whom, when, how much, and which document says so."""
+
+    series: str = Field(description="What is measured, e.g. magnet_exports_t.")
+    entity: str = Field(description="Of whom: a destination, a company, a programme.")
+    period: str = Field(description="When: 2025-11, 2024, or a range such as 2025-11-03..2025-12-19.")
+    value: float
+    unit: str = Field(description="t, %, USD, count, years ...")
+    qualifier: str = Field("", description="approx, below, ... when the source hedges the figure.")
+    source_doc: str = Field(description="The corpus document id the figure comes from.")
+    provenance: str = Field("", description="Publisher, title and seed, for a person to check.")
+    table: str = ""
+    label: str = Field("", description="A readable name of the series.")
+
+
+class Chunk(_Model):
+    """A piece of a document (or one table row) as stored in Chroma."""
+
+    id: str
+    doc_id: str
+    text: str
+    title: str = ""
+    publisher: str = ""
+    date: str = ""
+    seed: str = ""
+    path: str = ""
+    kind: Literal["text", "row"] = "text"
+    position: int = 0
+    row: FactRow | None = None
+
+
+class SearchHit(_Model):
+    chunk: Chunk
+    score: float = Field(description="Hybrid score in [0, 1].")
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+class Citation(_Model):
+    """Source ``[n]`` exactly as the model saw it."""
+
+    n: int
+    doc_id: str
+    chunk_id: str = ""
+    title: str = ""
+    publisher: str = ""
+    date: str = ""
+    seed: str = ""
+    kind: Literal["text", "row", "calculation"] = "text"
+    text: str
+    row: FactRow | None = None
+    score: float = 0.0
+
+
+class ToolCall(_Model):
+    """A calculation the code did: which function, on which cited inputs, with what result."""
+
+    name: str
+    args: dict[str, float]
+    result: float
+    formula: str
+    unit: str = ""
+    cites: list[int] = Field(default_factory=list, description="The [n] the inputs came from.")
+    chosen_by: Literal["model", "rules"] = "rules"
+    n: int | None = Field(None, description="The [n] under which the result was shown to the model.")
+
+
+class NumberTrace(_Model):
+    raw: str
+    value: float
+    kind: Literal["percent", "money", "quantity", "year", "date"] = "quantity"
+    found_in: Literal["cited", "tool", "uncited", "nowhere"] = "nowhere"
+    where: list[int] = Field(default_factory=list)
+
+
+class ClaimAudit(_Model):
+    index: int
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    invalid_citations: list[int] = Field(default_factory=list)
+    numbers: list[NumberTrace] = Field(default_factory=list)
+    support: dict[int, float] = Field(default_factory=dict, description="Support score per cited [n].")
+    verdict: Literal["supported", "partial", "unsupported", "uncited"] = "uncited"
+    reason: str = ""
+
+
+class AuditReport(_Model):
+    claims: list[ClaimAudit] = Field(default_factory=list)
+    citation_precision: float | None = None
+    claim_support_rate: float | None = None
+    numbers_stated: int = 0
+    numbers_traced: int = 0
+    invented_citations_removed: int = 0
+    dropped_claims: int = 0
+
+
+class Timings(_Model):
+    retrieval_s: float = 0.0
+    compute_s: float = 0.0
+    prompt_s: float = 0.0
+    generation_s: float = 0.0
+    ttft_s: float | None = None
+    audit_s: float = 0.0
+    total_s: float = 0.0
+
+
+class Usage(_Model):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Answer(_Model):
+    """A question's full answer: text with [n] markers, what each [n] is, calculations, audit and provenance."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    question: str
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    disclaimer: str = ""
+    refused: bool = False
+    model: str = ""
+    settings_hash: str = ""
+    timings: Timings = Field(default_factory=Timings)
+    usage: Usage = Field(default_factory=Usage)
+    audit: AuditReport | None = None
+    invented_citations: list[int] = Field(default_factory=list)
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    session_id: str = ""
+
+    def citation(self, n: int) -> Citation | None:
+        return next((c for c in self.citations if c.n == n), None)
+
+    # Report formats live in copilot.export; these are the doors the issue asks for.
+    def to_markdown(self) -> str:
+        from copilot.export import answers_to_markdown
+
+        return answers_to_markdown([self])
+
+    def to_html(self) -> str:
+        from copilot.export import answers_to_html
+
+        return answers_to_html([self])
+
+    def to_jsonl(self) -> str:
+        from copilot.export import answers_to_jsonl
+
+        return answers_to_jsonl([self])
+
+    def to_csv(self) -> str:
+        from copilot.export import answers_to_csv
+
+        return answers_to_csv([self])
+
+
+class FileResult(_Model):
+    path: str
+    status: Literal["added", "unchanged", "replaced", "failed"]
+    chunks: int = 0
+    reason: str = ""
+
+
+class IngestReport(_Model):
+    files: list[FileResult] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    def by_status(self, status: str) -> list[FileResult]:
+        return [f for f in self.files if f.status == status]
+
+    @property
+    def chunks_written(self) -> int:
+        return sum(f.chunks for f in self.files if f.status in ("added", "replaced"))
+
+    @property
+    def partial(self) -> bool:
+        return any(f.status == "failed" for f in self.files)

@@ -1,0 +1,1 @@
+"""Loading, chunking, embedding, the Chroma store and hybrid search."""

@@ -1,0 +1,173 @@
+"""The Chroma store: chunks in one collection, a manifest of committed document versions in another.
+
+A document version becomes visible only when its manifest entry is written, after all its chunks; stale versions
+are deleted after that. An interrupted ingest therefore never shows half a document, and a rerun picks up the
+chunks already written (their ids are content-derived) and completes the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import numpy as np
+
+from copilot.errors import StoreError
+from copilot.types import Chunk
+from retrieval.tables import row_from_metadata, row_metadata
+
+MAX_BATCH = 5000  # Chroma's limit here is 5461 records per call
+
+
+@dataclass
+class DocVersion:
+    doc_id: str
+    file_hash: str
+    n_chunks: int
+    path: str
+    title: str = ""
+    publisher: str = ""
+    date: str = ""
+    seed: str = ""
+    kind: str = "text"
+
+
+def _client(settings):
+    from copilot.offline import apply_offline_switches
+
+    apply_offline_switches()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+        try:
+            return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                       settings=chroma_settings)
+        except Exception as exc:  # chromadb raises plain exceptions for connection problems
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(f"cannot open the Chroma store at {settings.chroma_path}: {exc}") from exc
+
+
+class VectorStore:
+    def __init__(self, settings, embedder_name: str):
+        self.settings = settings
+        self.client = _client(settings)
+        try:
+            self.chunks = self.client.get_or_create_collection(
+                settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder_name})
+            self.manifest = self.client.get_or_create_collection(
+                settings.collection + "__manifest", metadata={"hnsw:space": "cosine"})
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {settings.collection!r}: {exc}") from exc
+        built_with = (self.chunks.metadata or {}).get("embedder")
+        if built_with and built_with != embedder_name:
+            raise StoreError(f"collection {settings.collection!r} was built with the {built_with} embedder, not "
+                             f"{embedder_name}; use another COPILOT_COLLECTION or `copilot ingest --reset`")
+        self._committed: dict[str, DocVersion] | None = None
+
+    # --- manifest -------------------------------------------------------------------------------------------
+    def committed(self) -> dict[str, DocVersion]:
+        if self._committed is None:
+            got = self.manifest.get(include=["metadatas"])
+            self._committed = {
+                i: DocVersion(doc_id=i, **{k: m.get(k, "") for k in ("file_hash", "path", "title", "publisher",
+                                                                       "date", "seed", "kind")},
+                              n_chunks=int(m.get("n_chunks", 0)))
+                for i, m in zip(got["ids"], got["metadatas"])
+            }
+        return self._committed
+
+    def commit(self, version: DocVersion) -> None:
+        meta = {k: v for k, v in version.__dict__.items() if k != "doc_id"}
+        self.manifest.upsert(ids=[version.doc_id], embeddings=[[1.0]], documents=[version.title or version.doc_id],
+                             metadatas=[meta])
+        self._committed = None
+
+    def stored_ids(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), MAX_BATCH):
+            found.update(self.chunks.get(ids=ids[start:start + MAX_BATCH], include=[])["ids"])
+        return found
+
+    def add(self, chunks: list[Chunk], vectors: np.ndarray, file_hash: str, n_chunks: int) -> None:
+        for start in range(0, len(chunks), MAX_BATCH):
+            part = chunks[start:start + MAX_BATCH]
+            self.chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=[v.tolist() for v in vectors[start:start + MAX_BATCH]],
+                documents=[c.text for c in part],
+                metadatas=[self._meta(c, file_hash, n_chunks) for c in part],
+            )
+
+    @staticmethod
+    def _meta(c: Chunk, file_hash: str, n_chunks: int) -> dict:
+        meta = {"doc_id": c.doc_id, "file_hash": file_hash, "n_chunks": n_chunks, "position": c.position,
+                "title": c.title, "publisher": c.publisher, "date": c.date, "seed": c.seed, "path": c.path,
+                "kind": c.kind}
+        if c.row is not None:
+            meta.update(row_metadata(c.row))
+        return meta
+
+    def remove_stale(self, doc_id: str, keep_hash: str) -> int:
+        stale = self.chunks.get(where={"$and": [{"doc_id": doc_id}, {"file_hash": {"$ne": keep_hash}}]},
+                                include=[])["ids"]
+        for start in range(0, len(stale), MAX_BATCH):
+            self.chunks.delete(ids=stale[start:start + MAX_BATCH])
+        return len(stale)
+
+    def reset(self) -> None:
+        for name in (self.settings.collection, self.settings.collection + "__manifest"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # absent already
+                pass
+
+    # --- reading --------------------------------------------------------------------------------------------
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def is_visible(self, meta: dict) -> bool:
+        version = self.committed().get(meta.get("doc_id", ""))
+        return version is not None and version.file_hash == meta.get("file_hash")
+
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[str, str, dict, float]]:
+        n = max(1, min(n, self.count()))
+        res = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n,
+                                include=["documents", "metadatas", "distances"])
+        return list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        got = self.chunks.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+    def iter_all(self, page: int = 5000):
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+    def stats(self) -> dict:
+        versions = self.committed().values()
+        return {
+            "documents": sum(1 for v in versions if v.kind == "text"),
+            "tables": sum(1 for v in versions if v.kind == "table"),
+            "chunks": self.count(),
+        }
+
+
+def chunk_from_record(cid: str, text: str, meta: dict) -> Chunk:
+    return Chunk(id=cid, doc_id=meta.get("doc_id", ""), text=text, title=meta.get("title", ""),
+                 publisher=meta.get("publisher", ""), date=meta.get("date", ""), seed=meta.get("seed", ""),
+                 path=meta.get("path", ""), kind=meta.get("kind", "text"), position=int(meta.get("position", 0)),
+                 row=row_from_metadata(meta))
