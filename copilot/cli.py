@@ -125,6 +125,29 @@ def search(ctx, query, k, doc_ids, date_from, date_to, as_json):
 
 
 @cli.command()
+@click.argument("question")
+@click.option("-k", type=int, default=None, help="Sources shown to the model (default: COPILOT_K).")
+@click.option("--json", "as_json", is_flag=True, help="Print the full Answer as JSON.")
+@click.option("--session", default="cli", show_default=True, help="History session the answer is kept under.")
+@click.option("--stream/--no-stream", default=True, help="Print text as it is generated.")
+@click.pass_context
+def ask(ctx, question, k, as_json, session, stream):
+    """Answer QUESTION from the store, with [n] citations, calculations, an audit and a disclaimer."""
+    from copilot.pipeline import ask as run_ask, format_for_terminal
+
+    rt = _runtime(ctx)
+    live = stream and not as_json and sys.stdout.isatty()
+    answer = run_ask(question, k=k, runtime=rt, session_id=session,
+                     on_token=(lambda t: click.echo(t, nl=False)) if live else None)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2))
+        return
+    if live:
+        click.echo("\n" + "-" * 40)
+    click.echo(format_for_terminal(answer))
+
+
+@cli.command()
 @click.pass_context
 def info(ctx):
     """Show the configuration, the store's contents and the model endpoint."""

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Fields that say where things live or hold secrets: they do not change what an answer says.
-_UNHASHED = {"home", "llm_api_key", "chroma_url", "llm_port", "llm_threads", "llm_timeout_s"}
+_UNHASHED = {"home", "models_home", "corpus_dir", "llm_api_key", "chroma_url", "llm_port", "llm_threads", "llm_timeout_s"}
 
 
 class Settings(BaseSettings):
@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COPILOT_", extra="ignore", populate_by_name=True)
 
     home: Path = Field(PROJECT_ROOT / ".copilot", description="Data folder: Chroma store, models, history.")
+    models_home: Path | None = Field(None, description="Where model files live; default <home>/models.")
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="The bundled corpus, ingested by default.")
 
     # Retrieval
@@ -33,6 +34,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.6, ge=0, le=1, description="Weight of the dense score in hybrid search.")
     evidence_tokens: int = Field(900, ge=100, description="Token budget for the sources in the prompt.")
     min_relevance: float = Field(0.25, description="Below this best hybrid score the question is refused.")
+    embedder: Literal["minilm", "fake"] = Field("minilm", description="'fake' = hashed bag of words, for tests.")
     embed_batch: int = Field(32, ge=1, description="Texts per embedding batch.")
 
     # LLM
@@ -60,7 +62,7 @@ class Settings(BaseSettings):
     # Audit
     number_policy: Literal["flag", "drop"] = Field("flag", description="Untraced numbers: flag the claim or drop it.")
     pct_tolerance: float = Field(0.5, ge=0, description="Percentage points within which 11% matches 11.28%.")
-    rel_tolerance: float = Field(0.005, ge=0, description="Relative tolerance for other numbers.")
+    rel_tolerance: float = Field(0.0, ge=0, description="Relative tolerance for other numbers (rounding is always allowed).")
 
     @property
     def chroma_path(self) -> Path:
@@ -68,7 +70,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return self.models_home or self.home / "models"
 
     @property
     def history_path(self) -> Path:

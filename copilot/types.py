@@ -137,10 +137,12 @@ class Answer(_Model):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     question: str
     text: str
+    draft: str | None = Field(None, description="The model's own text before citations were cleaned; None if not called.")
     citations: list[Citation] = Field(default_factory=list)
     tool_calls: list[ToolCall] = Field(default_factory=list)
     disclaimer: str = ""
     refused: bool = False
+    refusal_reason: str = Field("", description="The evidence behind a refusal decided by code, if any.")
     model: str = ""
     settings_hash: str = ""
     timings: Timings = Field(default_factory=Timings)

@@ -84,4 +84,6 @@ class FakeEmbedder:
 def make_embedder(settings) -> Embedder:
     from copilot.assets import tokenizer_path
 
+    if settings.embedder == "fake":
+        return FakeEmbedder()
     return OnnxMiniLM(tokenizer_path(settings.models_dir), threads=settings.llm_threads)

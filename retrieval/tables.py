@@ -16,6 +16,8 @@ def format_value(value: float, unit: str) -> str:
                 return f"${value / size:,.10g} {word}"
         return f"${value:,.10g}"
     number = f"{value:,.10g}"
+    if unit == "count":
+        return number
     if unit == "%":
         return f"{number}%"
     return f"{number} {unit}".strip()

@@ -1,0 +1,83 @@
+"""Prompts as named templates. Each template's variables are declared and checked when this module loads."""
+
+from __future__ import annotations
+
+import string
+
+#: The one sentence an answer consists of when the sources do not hold the answer (shared by code and tests).
+REFUSAL = "The sources provided do not answer this question."
+
+#: Attached to every answer.
+DISCLAIMER = ("For information only, not investment advice: nothing here recommends buying or selling any "
+              "security. Check the cited sources before relying on any figure.")
+
+ANSWER_SYSTEM = """You are an analyst assistant. You answer questions about markets and supply chains using only the numbered sources you are given.
+
+Rules:
+1. Use only facts stated in the sources. Do not add outside knowledge.
+2. End every sentence with the citation of the source it uses, in square brackets, like [0] or [1][3].
+3. Cite only source numbers that appear in the list. Never invent a source number.
+4. Copy figures exactly as the sources state them. Do not do arithmetic yourself: when a Calculation source is given, state its result and cite it.
+5. If the sources do not contain the answer, reply with exactly this sentence and nothing else: """ + REFUSAL + """
+6. Answer in at most three short sentences. No preamble, no list of sources at the end.
+
+Valid: "Widget shipments rose 4% in March [2]."  "Output fell to 120 units [0][1]."
+Invalid: "Widget shipments rose 4% in March." (no citation)  "Output fell [9]." (there is no source [9])"""
+
+ANSWER_USER = """Sources:
+{sources}
+
+Question: {question}
+Answer (every sentence ends with its citation):"""
+
+TOOL_SYSTEM = """You choose one calculation that answers a question from numbered facts. Tools:
+""" + "{tools}" + """
+Pick the tool whose description fits the question and copy its inputs exactly from the facts (numbers only, no units). For a change between two periods, old is the earlier period and new is the later one. If no calculation is needed, choose "none"."""
+
+TOOL_USER = """Facts:
+{facts}
+
+Question: {question}"""
+
+ANSWER_RETRY = """Source [{n}] addresses the question. Answer from the sources, every sentence ending with its citation. Copy figures exactly."""
+
+BASELINE_SYSTEM = """Answer the question using the context below. Cite sources as [n]. If the context does not answer it, say so.
+
+Context:
+{context}"""
+
+_TEMPLATES: dict[str, tuple[str, set[str]]] = {
+    "ANSWER_SYSTEM": (ANSWER_SYSTEM, set()),
+    "ANSWER_USER": (ANSWER_USER, {"sources", "question"}),
+    "TOOL_SYSTEM": (TOOL_SYSTEM, {"tools"}),
+    "TOOL_USER": (TOOL_USER, {"facts", "question"}),
+    "ANSWER_RETRY": (ANSWER_RETRY, {"n"}),
+    "BASELINE_SYSTEM": (BASELINE_SYSTEM, {"context"}),
+}
+
+
+def variables(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _check_all() -> None:
+    for name, (template, declared) in _TEMPLATES.items():
+        found = variables(template)
+        if found != declared:
+            raise RuntimeError(f"prompt {name}: variables {sorted(found)} != declared {sorted(declared)}")
+
+
+def render(name: str, **values: str) -> str:
+    template, declared = _TEMPLATES[name]
+    if name == "TOOL_SYSTEM" and "tools" not in values:
+        from copilot.tools import tool_catalogue
+
+        values["tools"] = tool_catalogue()
+    missing = declared - values.keys()
+    extra = values.keys() - declared
+    if missing or extra:
+        raise KeyError(f"prompt {name}: missing {sorted(missing)}, unexpected {sorted(extra)}")
+    return template.format(**values) if declared else template
+
+
+_check_all()
