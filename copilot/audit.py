@@ -48,8 +48,8 @@ def _lexical_support(claim: str, source: str) -> float:
     if not words:
         return 1.0
     have = set(lexical_tokens(source))
-    stems = {w[:5] for w in have}
-    hits = sum(1 for w in words if w in have or w[:5] in stems)
+    stems = {w[:4] for w in have}
+    hits = sum(1 for w in words if w in have or w[:4] in stems)
     return hits / len(words)
 
 
@@ -87,7 +87,7 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
         for num in extract_numbers(claim):
             where = [n for n in valid if _found(num, nums_of[n], pct_tolerance, rel_tolerance)]
             if where:
-                found_in = "cited"
+                found_in = "tool" if all(by_n[n].kind == "calculation" for n in where) else "cited"
             elif _found(num, tool_numbers, pct_tolerance, rel_tolerance):
                 found_in = "tool"
             else:
@@ -96,6 +96,9 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
             traces.append(NumberTrace(raw=num.raw, value=num.value, kind=num.kind, found_in=found_in, where=where))
         support = {}
         for n in valid:
+            if by_n[n].kind == "calculation" and any(n in t.where for t in traces):
+                support[n] = 1.0  # a calculation supports the claim that states its figures
+                continue
             lex = _lexical_support(claim, by_n[n].text)
             support[n] = round(0.5 * lex + 0.5 * sims[(i, n)] if (i, n) in sims else lex, 3)
         best = max(support.values(), default=0.0)

@@ -54,7 +54,7 @@ def split_claims(text: str) -> list[str]:
     text = text.strip()
     if not text:
         return []
-    pieces = re.split(r"(?<=[.!?])((?:\s*\[\d+\])*)\s+(?=[A-Z0-9\"'(\-*•])", text)
+    pieces = re.split(r"(?<=[.!?])((?:\s*\[\d+\])*)\s+(?=[A-Z0-9\"'(\-*•=+@])", text)
     claims: list[str] = []
     buf = ""
     i = 0

@@ -148,6 +148,63 @@ def ask(ctx, question, k, as_json, session, stream):
 
 
 @cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the re-audited answers here (JSONL).")
+@click.pass_context
+def audit(ctx, file, output):
+    """Re-audit exported answers (JSONL): every claim checked against the sources it cites.
+
+    Prints one line per answer; exit code 1 if any claim is unsupported.
+    """
+    from copilot.export import answers_to_jsonl, figures_line, read_jsonl, reaudit
+
+    rt = _runtime(ctx)
+    s = rt.settings
+    answers = read_jsonl(file)
+    fresh = reaudit(answers, embedder=rt.embedder, pct_tolerance=s.pct_tolerance, rel_tolerance=s.rel_tolerance)
+    bad = 0
+    for old, new in zip(answers, fresh):
+        before = [c.verdict for c in old.audit.claims] if old.audit else []
+        after = [c.verdict for c in new.audit.claims]
+        changed = " (verdicts changed since export)" if before and before != after else ""
+        bad += sum(v == "unsupported" for v in after)
+        click.echo(f"{new.id}: {figures_line(new)}{changed}")
+        for c in new.audit.claims:
+            if c.verdict != "supported":
+                click.echo(f"    {c.verdict}: {c.text[:90]} -- {c.reason}")
+    if output:
+        output.write_text(answers_to_jsonl(fresh), encoding="utf-8")
+    if bad:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--session", help="Session id (default: the latest).")
+@click.option("--all", "all_", is_flag=True, help="Every stored answer.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "md", "csv", "html"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.pass_context
+def export(ctx, session, all_, fmt, output):
+    """Export answers with their citations, calculations and audit."""
+    from copilot.export import FORMATS
+    from copilot.history import History
+
+    history = History(_settings(ctx).history_path)
+    if not all_ and not session:
+        session = history.latest_session()
+    answers = history.answers(None if all_ else session)
+    if not answers:
+        raise click.ClickException("no answers stored yet: ask something first (`copilot ask`)")
+    text = FORMATS[fmt](answers)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(answers)} answers to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
 @click.pass_context
 def info(ctx):
     """Show the configuration, the store's contents and the model endpoint."""

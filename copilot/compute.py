@@ -32,7 +32,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
                    r"percent(?:age)? (?:increase|decrease|decline|rise|drop|fall)|how much .* in percent"),
     ("ratio", r"\bhow many times\b|\bratio\b|\btimes (?:larger|bigger|more|as)\b"),
     ("difference", r"\bhow (?:many|much) (?:more|fewer|less|higher|lower|bigger|smaller)\b|\bdifference\b|"
-                   r"\bgap between\b|\bby how (?:many|much) did\b"),
+                   r"\bgap\b|\bby how (?:many|much) did\b|\bexceed(?:ed)?\b.*\bby how\b"),
     ("add", r"\bcombined\b|\btogether\b|\bsum of\b|\badded up\b"),
 ]
 

@@ -16,7 +16,7 @@ was were what when where which who why will with about after before than then th
 
 def lexical_tokens(text: str) -> list[str]:
     """Lower-case word and number tokens; thousands separators removed so '6,150' matches '6150'."""
-    text = text.lower().replace("u.s.", "us")
+    text = text.lower().replace("u.s.", "us").replace("united states", "us")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     return [t for t in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text) if t not in _STOP]
 

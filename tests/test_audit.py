@@ -1,0 +1,149 @@
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from copilot.audit import audit_answer
+from copilot.cli import cli
+from copilot.compute import calculation_citation
+from copilot.export import answers_to_csv, answers_to_html, answers_to_markdown, read_jsonl, reaudit, safe_cell
+from copilot.pipeline import ask
+from copilot.types import ToolCall
+from prompts import REFUSAL
+from tests.helpers import row, source
+
+S0 = source(0, "China shipped 582 tons of magnets to the United States in November 2025, down 11.28% from 656 tons.")
+S1 = source(1, "Total magnet exports reached 6,150 metric tons in November 2025.")
+S2 = source(2, "India approved an $816 million programme for magnet manufacturing.")
+R3 = source(3, "magnet exports, Japan, November 2025: 305 t.", row("Japan", "2025-11", 305))
+CALL = ToolCall(name="difference", args={"a": 582, "b": 305}, result=277, formula="582 - 305 = 277", unit="t",
+                cites=[0, 3], n=4)
+SOURCES = [S0, S1, S2, R3, calculation_citation(CALL, 4)]
+
+
+def verdict(text, tools=None, **kw):
+    report, _ = audit_answer(text, SOURCES, tools or [], **kw)
+    return report.claims[0]
+
+
+@pytest.mark.parametrize("claim,expected,found", [
+    ("US-bound magnet shipments fell to 582 tons in November 2025 [0].", "supported", ["cited", "cited"]),
+    ("US-bound magnet shipments fell to 583 tons in November 2025 [0].", "unsupported", ["nowhere", "cited"]),
+    ("Total magnet exports reached 6150 metric tons [1].", "supported", ["cited"]),
+    ("Total magnet exports reached 6,150 metric tons [0].", "partial", ["uncited"]),
+    ("The gap between US and Japan shipments was 277 tons [4].", "supported", ["tool"]),
+    ("US shipments fell 11% [0].", "supported", ["cited"]),
+    ("US shipments fell 13% [0].", "unsupported", ["nowhere"]),
+    ("India approved an $816 million programme [2].", "supported", ["cited"]),
+    ("India approved 816,000,000 dollars for magnet manufacturing [2].", "supported", ["cited"]),
+    ("India approved an $861 million programme [2].", "unsupported", ["nowhere"]),
+    ("Total magnet exports reached 6,150 metric tons.", "uncited", ["uncited"]),
+    ("Total magnet exports reached 6,150 metric tons [7].", "unsupported", ["uncited"]),
+    ("Japan received 305 t in November 2025 [3].", "supported", ["cited", "cited"]),
+])
+def test_claims_against_sources(claim, expected, found):
+    c = verdict(claim, [CALL])
+    assert c.verdict == expected, c.reason
+    assert [t.found_in for t in c.numbers] == found
+    assert c.reason
+
+
+def test_untraced_number_is_never_supported_even_with_matching_words():
+    c = verdict("China shipped 999 tons of magnets to the United States in November 2025 [0].")
+    assert c.verdict == "unsupported" and "999" in c.reason
+
+
+def test_answer_level_figures():
+    report, _ = audit_answer("US shipments fell to 582 tons [0]. Exports hit 6,150 tons [9]. Nothing cited here.",
+                             SOURCES, [], invented_removed=1)
+    assert report.numbers_stated == 2 and report.numbers_traced == 1
+    assert report.citation_precision == 0.5  # [0] supports, [9] does not exist
+    assert report.claim_support_rate == pytest.approx(1 / 3, abs=1e-3)
+    assert report.invented_citations_removed == 1
+
+
+def test_drop_policy_removes_claims_with_invented_figures():
+    report, text = audit_answer("US shipments fell to 582 tons [0]. Japan got 999 tons [3].", SOURCES, [],
+                                number_policy="drop")
+    assert text == "US shipments fell to 582 tons [0]." and report.dropped_claims == 1
+
+
+def test_refusal_sentence_is_not_a_claim():
+    report, _ = audit_answer(REFUSAL, SOURCES, [])
+    assert report.claims == [] and report.claim_support_rate is None
+
+
+def test_embedding_similarity_enters_the_support_score(real_embedder):
+    report, _ = audit_answer("Magnet shipments to America dropped [0].", SOURCES, [], embedder=real_embedder)
+    lexical_only, _ = audit_answer("Magnet shipments to America dropped [0].", SOURCES, [])
+    assert report.claims[0].support[0] != lexical_only.claims[0].support[0]
+
+
+# --- exports ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def answered(corpus_runtime, fake_llm):
+    fake_llm.queue('{"tool": "difference", "a": 582, "b": 305}',
+                   "US-bound shipments were 582 t in November 2025 [0]. =HYPERLINK(\"x\") is not a claim [0].")
+    return ask("How many more tons of magnets went to the United States than to Japan in November 2025?",
+               runtime=corpus_runtime, session_id="s")
+
+
+def test_markdown_report_has_every_part(answered):
+    md = answers_to_markdown([answered])
+    for part in ("## 1. How many more tons", "**References**", "> ", "**Calculations**", "582 - 305 = 277",
+                 "**Audit**", "✔ supported", "Claims supported:", answered.disclaimer, answered.settings_hash):
+        assert part in md, part
+
+
+def test_html_escapes_document_and_model_text(answered):
+    evil = answered.model_copy(update={"text": "<script>alert(1)</script> [0]"})
+    page = answers_to_html([evil])
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_csv_is_one_row_per_claim_and_formula_safe(answered):
+    rows = list(csv.DictReader(io.StringIO(answers_to_csv([answered]))))
+    assert len(rows) == len(answered.audit.claims)
+    assert any(r["claim"].startswith("'=HYPERLINK") for r in rows)
+    assert all(not r[k].startswith(("=", "+", "-", "@")) for r in rows for k in r)
+    assert safe_cell("-11%") == "'-11%" and safe_cell("582") == "582"
+
+
+def test_jsonl_round_trip_reaudit_gives_same_verdicts(answered, tmp_path, corpus_runtime):
+    path = tmp_path / "a.jsonl"
+    path.write_text(answered.to_jsonl())
+    [back] = read_jsonl(path)
+    assert back == answered
+    [again] = reaudit([back], embedder=corpus_runtime.embedder)
+    assert [c.verdict for c in again.audit.claims] == [c.verdict for c in answered.audit.claims]
+
+
+def test_tampered_figure_is_flagged_on_reaudit(answered, tmp_path, monkeypatch):
+    tampered = answered.model_copy(update={"text": answered.text.replace("582", "682")})
+    path = tmp_path / "t.jsonl"
+    path.write_text(tampered.to_jsonl())
+    monkeypatch.setenv("COPILOT_EMBEDDER", "fake")
+    result = CliRunner().invoke(cli, ["audit", str(path)])
+    assert result.exit_code == 1 and "unsupported" in result.output and "682" in result.output
+
+
+def test_export_command_writes_each_format(answered, tmp_path, monkeypatch, corpus_runtime):
+    monkeypatch.setenv("COPILOT_HOME", str(corpus_runtime.settings.home))
+    for fmt in ("jsonl", "md", "csv", "html"):
+        out = tmp_path / f"x.{fmt}"
+        result = CliRunner().invoke(cli, ["export", "--session", "s", "--format", fmt, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 200
+    assert json.loads((tmp_path / "x.jsonl").read_text().splitlines()[0])["id"] == answered.id
+
+
+def test_malformed_jsonl_names_the_line(tmp_path):
+    from copilot.errors import EvalFileError
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"question": "q", "text": "t"}\nnot json\n')
+    with pytest.raises(EvalFileError, match="bad.jsonl:2"):
+        read_jsonl(path)

@@ -1,0 +1,78 @@
+import pytest
+
+from copilot.compute import compute, detect_intent, rules_plan, validate
+from copilot.errors import ToolInputError
+from copilot.llm import FakeChat
+from tests.helpers import row, source
+
+US_NOV = source(0, "rare-earth magnet exports, United States, November 2025: 582 t.", row("United States", "2025-11", 582))
+US_OCT = source(1, "rare-earth magnet exports, United States, October 2025: 656 t.", row("United States", "2025-10", 656))
+JP_NOV = source(2, "rare-earth magnet exports, Japan, November 2025: 305 t.", row("Japan", "2025-11", 305))
+JP_PCT = source(3, "change, Japan, November 2025: 35%.", row("Japan", "2025-11", 35, "%", "magnet_exports_mom_pct"))
+TOTAL = source(4, "rare-earth magnet exports, all destinations, November 2025: 6,150 t.",
+               row("all destinations", "2025-11", 6150))
+TEXT = source(5, "Shipments to Japan jumped 35% to 305 tons while US-bound fell to 582 tons.")
+SOURCES = [US_NOV, US_OCT, JP_NOV, JP_PCT, TOTAL, TEXT]
+
+
+@pytest.mark.parametrize("question,intent", [
+    ("How many more tons went to the US than to Japan in November 2025?", "difference"),
+    ("What was the percent change in US-bound exports from October to November 2025?", "pct_change"),
+    ("What share of China's total exports went to the US in November 2025?", "share"),
+    ("Given the 35% rise, how many tons went to Japan in October 2025?", "implied_prior"),
+    ("How many times larger were US shipments than Japan's?", "ratio"),
+    ("What was the value of magnet exports that went to the US in 2024?", "part_of"),
+    ("What did China agree to in October?", None),
+])
+def test_intent_from_question(question, intent):
+    assert detect_intent(question) == intent
+
+
+def test_rules_plans_from_typed_rows():
+    assert rules_plan("difference", "How many more tons to the US than to Japan in November 2025?", SOURCES) == (
+        {"a": 582, "b": 305}, [0, 2])
+    assert rules_plan("pct_change", "Percent change in US exports from October to November 2025?", SOURCES) == (
+        {"old": 656, "new": 582}, [1, 0])
+    assert rules_plan("share", "What share of total exports went to the US in November 2025?", SOURCES) == (
+        {"part": 582, "total": 6150}, [0, 4])
+    assert rules_plan("implied_prior", "Given the 35% rise, how many tons to Japan in October 2025?", SOURCES) == (
+        {"current": 305, "pct": 35}, [2, 3])
+
+
+def test_validation_rejects_inputs_no_source_states():
+    with pytest.raises(ToolInputError, match="not stated"):
+        validate("difference", {"a": 600, "b": 305}, "difference", "q", SOURCES)
+    with pytest.raises(ToolInputError, match="does not answer"):
+        validate("add", {"a": 582, "b": 305}, "difference", "q", SOURCES)
+    with pytest.raises(ToolInputError, match="larger than total"):
+        validate("share", {"part": 6150, "total": 582}, "share", "q", SOURCES)
+
+
+def test_model_choice_is_used_and_its_order_corrected_by_the_rows():
+    llm = FakeChat().queue('{"tool": "pct_change", "old": 582, "new": 656}')  # reversed, as small models do
+    [call] = compute("What was the percent change in US-bound exports from October to November 2025?", SOURCES, llm)
+    assert call.args == {"old": 656, "new": 582} and call.result == pytest.approx(-11.28, abs=0.01)
+    assert call.chosen_by == "model" and call.cites == [1, 0]
+    assert llm.calls[0]["json_schema"] is not None  # constrained output, not free text
+
+
+def test_model_input_not_in_sources_falls_back_to_rules():
+    llm = FakeChat().queue('{"tool": "difference", "a": 600, "b": 305}')
+    [call] = compute("How many more tons went to the US than to Japan in November 2025?", SOURCES, llm)
+    assert call.result == 277 and call.chosen_by == "rules"
+
+
+def test_model_choice_from_text_when_no_rows_match():
+    llm = FakeChat().queue('{"tool": "ratio", "a": 582, "b": 305}')
+    [call] = compute("How many times larger were shipments to the US than to Japan?", [TEXT], llm)
+    assert call.chosen_by == "model" and call.cites == [5] and call.result == pytest.approx(1.908, abs=1e-3)
+
+
+def test_no_calculation_without_a_calculation_question():
+    llm = FakeChat()
+    assert compute("What did China agree to?", SOURCES, llm) == [] and llm.calls == []
+
+
+def test_bad_model_output_and_no_rows_means_no_calculation():
+    llm = FakeChat().queue("not json")
+    assert compute("How many times larger were shipments to the US than to Japan?", [TEXT], llm) == []

@@ -1,0 +1,111 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from copilot.cli import cli
+from copilot.errors import LLMUnavailable
+from copilot.history import History
+from copilot.llm import OpenAIChat
+from copilot.pipeline import ask, ask_stream
+from copilot.types import Answer
+from prompts import DISCLAIMER, REFUSAL
+
+
+def _source_with(answer_sources, text):
+    return next(c.n for c in answer_sources if text in c.text)
+
+
+def test_answer_cites_sources_and_carries_disclaimer(corpus_runtime, fake_llm):
+    def reply(messages):
+        prompt = messages[-1]["content"]
+        n = next(line.split("]")[0][1:] for line in prompt.splitlines() if "Mountain Pass" in line)
+        return f"MP Materials is expanding output at the Mountain Pass mine [{n}]."
+
+    fake_llm.queue(reply)
+    a = ask("Which mine is MP Materials expanding?", runtime=corpus_runtime)
+    assert a.disclaimer == DISCLAIMER and not a.refused
+    assert "Mountain Pass" in a.citation(a.audit.claims[0].citations[0]).text
+    assert a.audit.claims[0].verdict == "supported"
+    assert fake_llm.calls[0]["messages"][0]["content"].startswith("You are an analyst assistant")
+    assert a.settings_hash == corpus_runtime.settings.settings_hash() and a.timings.total_s > 0
+
+
+def test_invented_citations_are_removed_and_counted(corpus_runtime, fake_llm):
+    fake_llm.queue("MP Materials is expanding the Mountain Pass mine [0][42].")
+    a = ask("Which mine is MP Materials expanding?", runtime=corpus_runtime)
+    assert "[42]" not in a.text and a.invented_citations == [42] and a.audit.invented_citations_removed == 1
+
+
+def test_calculation_is_done_by_code_and_cited(corpus_runtime, fake_llm):
+    fake_llm.queue('{"tool": "difference", "a": 582, "b": 305}', "The sources list both figures [0].")
+    a = ask("How many more tons of magnets went to the United States than to Japan in November 2025?",
+            runtime=corpus_runtime)
+    [call] = a.tool_calls
+    assert call.result == 277 and call.name == "difference"
+    assert a.citation(call.n).kind == "calculation"
+    assert "277" in a.text and f"[{call.n}]" in a.text  # the model left it out; the code stated it
+    claim = next(c for c in a.audit.claims if "277" in c.text)
+    assert claim.verdict == "supported"
+    assert all(t.found_in in ("cited", "tool") for t in claim.numbers)
+
+
+def test_period_no_source_covers_is_refused_without_calling_the_model(corpus_runtime, fake_llm):
+    a = ask("How many tons of rare-earth magnets did China export in March 2019?", runtime=corpus_runtime)
+    assert a.refused and a.text == REFUSAL and fake_llm.calls == [] and "2019" in a.refusal_reason
+    assert a.disclaimer == DISCLAIMER
+
+
+def test_model_refusal_is_kept_when_evidence_is_weak(corpus_runtime, fake_llm):
+    fake_llm.queue("The sources do not say anything about that.")
+    a = ask("What is the weather in Lisbon today?", runtime=corpus_runtime)
+    assert a.refused and a.text == REFUSAL and len(fake_llm.calls) == 1
+
+
+def test_invented_figures_turn_into_a_refusal(corpus_runtime, fake_llm):
+    fake_llm.queue("The spot price of dysprosium oxide is $987 per kilogram [0].")
+    a = ask("What is the spot price of dysprosium oxide?", runtime=corpus_runtime)
+    assert a.refused and "987" not in a.text and "987" in a.draft
+
+
+def test_dead_endpoint_is_one_clear_error(corpus_runtime):
+    corpus_runtime._llm = OpenAIChat("http://127.0.0.1:9/v1", None, "m", timeout_s=2)
+    corpus_runtime.__dict__.pop("llm", None)
+    with pytest.raises(LLMUnavailable, match="127.0.0.1:9"):
+        ask("Which mine is MP Materials expanding?", runtime=corpus_runtime)
+
+
+def test_cli_dead_endpoint_prints_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("COPILOT_EMBEDDER", "fake")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "--quiet"]).exit_code == 0
+    result = runner.invoke(cli, ["--llm-base-url", "http://127.0.0.1:9/v1", "ask", "Which mine is MP Materials expanding?"])
+    assert result.exit_code == 3
+    assert result.output.strip().count("\n") == 0 and result.output.startswith("error: cannot reach the LLM at")
+
+
+def test_stream_yields_text_then_the_answer(corpus_runtime, fake_llm):
+    fake_llm.queue("MP Materials expands the Mountain Pass mine [0].")
+    items = list(ask_stream("Which mine is MP Materials expanding?", runtime=corpus_runtime))
+    assert isinstance(items[-1], Answer)
+    assert "".join(items[:-1]).startswith("MP Materials expands") and len(items) > 3
+
+
+def test_answer_round_trips_and_is_kept_in_history(corpus_runtime, fake_llm):
+    fake_llm.queue("MP Materials expands the Mountain Pass mine [0].")
+    a = ask("Which mine is MP Materials expanding?", runtime=corpus_runtime, session_id="s1")
+    assert Answer.from_dict(json.loads(json.dumps(a.to_dict()))) == a
+    assert History(corpus_runtime.settings.history_path).answers("s1") == [a]
+
+
+def test_empty_store_is_a_clear_error(runtime):
+    from copilot.errors import EmptyCorpus
+
+    with pytest.raises(EmptyCorpus, match="copilot ingest"):
+        ask("anything?", runtime=runtime)
+
+
+@pytest.mark.parametrize("command", ["ingest", "search", "ask", "info", "setup", "ui"])
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 100
