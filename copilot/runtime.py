@@ -44,11 +44,10 @@ class Runtime:
             self._llm = make_llm(self.settings)
         return self._llm
 
-    def ingest(self, paths, progress: bool = True):
+    def ingest(self, paths, progress: bool = True, on_file=None):
         from retrieval.ingest import ingest
 
-        report = ingest(paths, self.store, self.embedder, self.settings, progress=progress)
-        return report
+        return ingest(paths, self.store, self.embedder, self.settings, progress=progress, on_file=on_file)
 
     def search(self, query: str, k: int | None = None, **filters):
         return self.searcher.search(query, k or self.settings.k, **filters)

@@ -65,13 +65,17 @@ def embed_text(chunk: Chunk) -> str:
     return chunk.text if chunk.kind == "row" else f"{chunk.title}\n{chunk.text}"
 
 
-def ingest(paths: list[Path], store: VectorStore, embedder, settings, progress: bool = True) -> IngestReport:
+def ingest(paths: list[Path], store: VectorStore, embedder, settings, progress: bool = True,
+           on_file=None) -> IngestReport:
+    """Ingest files and folders; ``on_file(done, total, name)`` reports progress to a UI."""
     started = time.perf_counter()
     files, results = iter_files(paths)
     seen: dict[str, str] = {}
     bar = tqdm(total=len(files), desc="ingest", unit="file", disable=not progress)
-    for path in files:
+    for i, path in enumerate(files):
         bar.set_postfix_str(path.name[:30])
+        if on_file:
+            on_file(i, len(files), path.name)
         results.append(_ingest_one(path, store, embedder, settings, seen))
         bar.update(1)
     bar.close()
