@@ -204,6 +204,28 @@ def export(ctx, session, all_, fmt, output):
         click.echo(text, nl=False)
 
 
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--baseline", is_flag=True, help="Also run a plain stuff-the-chunks LangChain chain, side by side.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("eval-report"), show_default=True,
+              help="Report prefix: writes PREFIX.json, PREFIX.md and PREFIX-latency.png.")
+@click.option("-k", type=int, default=None, help="Sources per question.")
+@click.pass_context
+def eval_(ctx, file, baseline, output, k):
+    """Score answers on a question file (JSONL: id, kind, question, must, source_has, refuse).
+
+    Correctness, citation recall and precision, claim support, refusals, invented numbers, latency
+    and tokens, per kind and overall. Ctrl-C writes what is done so far.
+    """
+    from copilot.evaluation import load_questions, run_eval, summary_table, write_report
+
+    questions = load_questions(file)
+    report = run_eval(questions, _runtime(ctx), baseline=baseline, k=k, source=str(file))
+    paths = write_report(report, output)
+    click.echo(summary_table(report))
+    click.echo("wrote " + ", ".join(str(p) for p in paths.values()) + (" (partial)" if report.partial else ""))
+
+
 @cli.command()
 @click.pass_context
 def info(ctx):

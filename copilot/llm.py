@@ -167,7 +167,7 @@ class FakeChat:
             reply = self.default
         else:
             raise AssertionError("FakeChat: no reply queued for this call")
-        if isinstance(reply, Exception):
+        if isinstance(reply, BaseException):
             raise reply
         text = reply(messages) if callable(reply) else reply
         if not isinstance(text, str):
