@@ -127,7 +127,10 @@ def rules_plan(intent: str, question: str, sources: list[Citation]) -> tuple[dic
         return None
 
     if intent in ("difference", "ratio", "add"):
-        got = pair(levels) or pair(pcts)
+        # a difference of percentages only when the question speaks of percent or points
+        asks_pct = re.search(r"%|percent|points?\b", question, re.I)
+        wanted_unit = "t" if re.search(r"\btons?\b|\btonnes?\b", question, re.I) else None
+        got = pair(pcts) if asks_pct else pair([m for m in levels if wanted_unit in (None, m.row.unit)])
         if got:
             a, b = got
             return {"a": a.row.value, "b": b.row.value}, [a.n, b.n]

@@ -22,6 +22,13 @@ class ChatResult:
     completion_tokens: int = 0
     ttft_s: float | None = None
     seconds: float = 0.0
+    prompt_s: float | None = None  # prompt processing time, where the server reports it (llama.cpp does)
+
+
+def _prompt_seconds(obj) -> float | None:
+    timings = (getattr(obj, "model_extra", None) or {}).get("timings") or {}
+    ms = timings.get("prompt_ms")
+    return ms / 1000 if isinstance(ms, (int, float)) else None
 
 
 class ChatModel(Protocol):
@@ -62,7 +69,7 @@ class OpenAIChat:
                 return ChatResult(text=resp.choices[0].message.content or "",
                                   prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
                                   completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-                                  seconds=time.perf_counter() - started)
+                                  seconds=time.perf_counter() - started, prompt_s=_prompt_seconds(resp))
             return self._stream(kwargs, on_token, started)
         except openai.APITimeoutError:
             raise LLMUnavailable(f"the LLM at {self.endpoint} did not answer within its timeout") from None
@@ -76,10 +83,12 @@ class OpenAIChat:
         parts: list[str] = []
         ttft = None
         usage = None
+        prompt_s = None
         stream = self.client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **kwargs)
         for event in stream:
             if event.usage:
                 usage = event.usage
+            prompt_s = _prompt_seconds(event) or prompt_s
             if event.choices and event.choices[0].delta and event.choices[0].delta.content:
                 if ttft is None:
                     ttft = time.perf_counter() - started
@@ -88,7 +97,7 @@ class OpenAIChat:
                 on_token(piece)
         return ChatResult(text="".join(parts), prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
                           completion_tokens=getattr(usage, "completion_tokens", 0) or 0, ttft_s=ttft,
-                          seconds=time.perf_counter() - started)
+                          seconds=time.perf_counter() - started, prompt_s=prompt_s if prompt_s is not None else ttft)
 
     def health(self) -> str | None:
         try:

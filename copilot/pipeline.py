@@ -140,6 +140,7 @@ def generate(state: dict) -> dict:
         raw = result.text
         usage = Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens)
         state["timings"].ttft_s = result.ttft_s
+        state["timings"].prompt_s = result.prompt_s or 0.0
         if looks_refused(raw) and not state["tool_calls"] and answerability(state["question"], state["sources"]) >= 0.75:
             # the evidence says the sources cover the question: one more try before accepting a refusal
             best = max(state["sources"], key=lambda c: c.score).n
@@ -192,7 +193,7 @@ def _settle(text: str, state: dict) -> str:
         stated = any(numbers_match(n.value, call.result) for n in extract_numbers(text))
         if not stated:
             unit = "" if call.unit == "x" else call.unit
-            sentence = f"Calculated from the cited figures: {call.formula}{'' if unit == '%' else ' ' + unit}".rstrip()
+            sentence = f"Calculated from the cited figures: {call.formula}{'%' if unit == '%' else ' ' + unit}".rstrip()
             text = (text + " " if text else "") + f"{sentence} [{call.n}]."
     return text.strip()
 
@@ -223,16 +224,18 @@ def render_answer(state: dict) -> Answer:
     rt: Runtime = state["runtime"]
     timings = state["timings"]
     timings.total_s = time.perf_counter() - state["started"]
-    for field in ("retrieval_s", "compute_s", "generation_s", "audit_s", "total_s"):
+    for field in ("retrieval_s", "compute_s", "prompt_s", "generation_s", "audit_s", "total_s"):
         setattr(timings, field, round(getattr(timings, field), 4))
     if timings.ttft_s is not None:
         timings.ttft_s = round(timings.ttft_s, 4)
+    called = state.get("raw_text") is not None
     return Answer(
-        question=state["question"], text=state["text"], draft=state.get("raw_text", ""), citations=state["sources"], tool_calls=state["tool_calls"],
-        disclaimer=DISCLAIMER, refused=state["text"] == REFUSAL, refusal_reason=state["refusal_reason"] or "",
-        model=rt.settings.llm_model if state.get("raw_text") is None else getattr(rt.llm, "name", ""), settings_hash=rt.settings.settings_hash(), timings=timings,
-        usage=state["usage"], audit=state["audit"], invented_citations=state["invented"],
-        session_id=state.get("session_id", ""),
+        question=state["question"], text=state["text"], draft=state.get("raw_text"), citations=state["sources"],
+        tool_calls=state["tool_calls"], disclaimer=DISCLAIMER, refused=state["text"] == REFUSAL,
+        refusal_reason=state["refusal_reason"] or "",
+        model=getattr(rt.llm, "name", rt.settings.llm_model) if called else rt.settings.llm_model,
+        settings_hash=rt.settings.settings_hash(), timings=timings, usage=state["usage"], audit=state["audit"],
+        invented_citations=state["invented"], session_id=state.get("session_id", ""),
     )
 
 

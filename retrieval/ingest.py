@@ -46,19 +46,46 @@ def make_chunks(doc: LoadedDoc, file_hash: str, settings, store: VectorStore | N
                 path=doc.path)
     if doc.facts:
         sources = store.committed() if store else {}
+        texts: dict[str, str] = {}
         out = []
         for i, row in enumerate(doc.facts):
             src = sources.get(row.source_doc)
             meta = dict(base, title=src.title if src else doc.title, publisher=src.publisher if src else "",
                         date=src.date if src else "", seed=src.seed if src else "")
-            out.append(Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=row_text(row, meta["publisher"] or row.source_doc),
-                             kind="row", position=i, row=row, **meta))
+            if src is not None and row.source_doc not in texts:
+                texts[row.source_doc] = store.document_text(row.source_doc)
+            quote = stating_sentence(row, texts.get(row.source_doc, ""))
+            text = row_text(row, meta["publisher"] or row.source_doc) + (f' It says: "{quote}"' if quote else "")
+            out.append(Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=text, kind="row", position=i, row=row,
+                             **meta))
         return out
     if doc.records:
         return [Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=f"{doc.title}, row {i + 1}: {rec}", kind="row",
                       position=i, **base) for i, rec in enumerate(doc.records)]
     pieces = splitter(settings).split_text(doc.text)
     return [Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=t, position=i, **base) for i, t in enumerate(pieces)]
+
+
+def stating_sentence(row, document: str) -> str:
+    """The sentence of the source document that states a row's figure (best match with the row's words), or ''."""
+    import re
+
+    from copilot.numbers import extract_numbers
+    from retrieval.search import lexical_tokens
+
+    words = set(lexical_tokens(f"{row.label} {row.entity}"))
+    best, best_score = "", 0.0
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", document):
+        sentence = sentence.strip(" -#*")
+        if not sentence:
+            continue
+        nums = extract_numbers(sentence, words=True)
+        if not any(n.value == row.value or (row.unit == "%" and abs(n.value) == abs(row.value)) for n in nums):
+            continue
+        score = len(words & set(lexical_tokens(sentence))) + 0.01
+        if score > best_score:
+            best, best_score = sentence, score
+    return best[:300]
 
 
 def embed_text(chunk: Chunk) -> str:

@@ -148,6 +148,16 @@ class VectorStore:
         got = self.chunks.get(ids=ids, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
+    def document_text(self, doc_id: str) -> str:
+        """The committed text of one document, its chunks in order (overlaps included)."""
+        version = self.committed().get(doc_id)
+        if version is None:
+            return ""
+        got = self.chunks.get(where={"$and": [{"doc_id": doc_id}, {"file_hash": version.file_hash}]},
+                              include=["documents", "metadatas"])
+        pairs = sorted(zip(got["metadatas"], got["documents"]), key=lambda p: int(p[0].get("position", 0)))
+        return "\n".join(text for _, text in pairs)
+
     def iter_all(self, page: int = 5000):
         offset = 0
         while True:
