@@ -190,7 +190,8 @@ def run_eval(questions: list[Question], runtime, *, baseline: bool = False, k: i
     try:
         for q in bar:
             bar.set_postfix_str(q.id)
-            answer = ask(q.question, k=k, runtime=runtime, session_id="eval", save=False)
+            # streamed, as a user sees it, so time to first token is measured
+            answer = ask(q.question, k=k, runtime=runtime, session_id="eval", save=False, on_token=lambda _: None)
             report.copilot.append(score(q, answer))
             if baseline:
                 plain = ask_baseline(q.question, runtime, k)

@@ -132,6 +132,7 @@ def generate(state: dict) -> dict:
         raw = None
         if state.get("on_token"):
             state["on_token"](REFUSAL)
+            state["timings"].ttft_s = time.perf_counter() - state["started"]
     else:
         messages = [{"role": "system", "content": render("ANSWER_SYSTEM")},
                     {"role": "user", "content": render("ANSWER_USER", sources=format_sources(state["sources"]),
@@ -204,13 +205,32 @@ def audit_step(state: dict) -> dict:
     report, text = audit_answer(state["text"], state["sources"], state["tool_calls"], embedder=rt.embedder,
                                 pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
                                 number_policy=rt.settings.number_policy, invented_removed=len(state["invented"]))
+    reason = None
     if invented_only(report):
-        # every claim rests on figures no source states: the sources do not hold the answer
-        state["refusal_reason"] = "the model's figures are in no source"
+        reason = "the model's figures are in no source"  # every claim rests on figures no source states
+    elif (mismatch := figure_kind_mismatch(state["question"], text)) is not None:
+        reason = mismatch
+    if reason is not None and not state["tool_calls"]:
+        state["refusal_reason"] = reason
         report, text = audit_answer(REFUSAL, state["sources"], [], invented_removed=len(state["invented"]))
     state.update(audit=report, text=text)
     state["timings"].audit_s = time.perf_counter() - started
     return state
+
+
+_PRICE_QUESTION = re.compile(r"\b(?:what|how much)\b.*\b(?:price|prices|cost|costs|priced)\b(?! (?:change|rise|increase|"
+                             r"fall|drop|move|swing))", re.I)
+
+
+def figure_kind_mismatch(question: str, text: str) -> str | None:
+    """Unit sanity: a question for a price answered only with figures that are not money (a percent change, a
+    count) did not get a price. Returns the reason, or None."""
+    if not _PRICE_QUESTION.search(question):
+        return None
+    figures = [n for n in extract_numbers(text) if n.kind not in ("year", "date")]
+    if figures and not any(n.kind == "money" for n in figures):
+        return "the sources state no price, only other figures"
+    return None
 
 
 def invented_only(report) -> bool:

@@ -57,7 +57,6 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(180.0, gt=0)
     llm_max_tokens: int = Field(220, ge=16)
     temperature: float = Field(0.0, ge=0, le=2)
-    native_tools: bool = Field(False, description="Use OpenAI tool calls instead of JSON-schema output.")
 
     # Audit
     number_policy: Literal["flag", "drop"] = Field("flag", description="Untraced numbers: flag the claim or drop it.")

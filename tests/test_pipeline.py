@@ -68,6 +68,12 @@ def test_invented_figures_turn_into_a_refusal(corpus_runtime, fake_llm):
     assert a.refused and "987" not in a.text and "987" in a.draft
 
 
+def test_a_price_question_answered_with_a_percent_is_refused(corpus_runtime, fake_llm):
+    fake_llm.queue("The price of neodymium oxide is 30% higher [0].")
+    a = ask("What is the price of neodymium oxide per kilogram?", runtime=corpus_runtime)
+    assert a.refused and "no price" in a.refusal_reason and "30%" in a.draft
+
+
 def test_dead_endpoint_is_one_clear_error(corpus_runtime):
     corpus_runtime._llm = OpenAIChat("http://127.0.0.1:9/v1", None, "m", timeout_s=2)
     corpus_runtime.__dict__.pop("llm", None)
