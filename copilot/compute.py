@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import extract_numbers, format_number, unit_after
+from copilot.numbers import MONTHS, extract_numbers, format_number, unit_after
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, FactRow, ToolCall
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]
+_MONTHS = [m.lower() for m in MONTHS]
 
 # Question patterns -> the calculation they ask for, most specific first.
 INTENT_PATTERNS: list[tuple[str, str]] = [

@@ -91,8 +91,7 @@ def score(q: Question, a: Answer) -> dict:
             wanted = [float(_norm(s)) for g in q.must for s in g if re.fullmatch(r"-?[\d.]+", _norm(s))]
             correct = correct and any(any(abs(round(t.result, d) - w) < 1e-9 for d in (0, 1, 2)) for t in a.tool_calls
                                       for w in wanted)
-    cited = {n for c in (a.audit.claims if a.audit else []) for n in c.citations}
-    cited_texts = [c.text.lower() for c in a.citations if c.n in cited]
+    cited_texts = [c.text.lower() for c in a.cited()]
     recall = (sum(any(s.lower() in t for t in cited_texts) for s in q.source_has) / len(q.source_has)
               if q.source_has and not q.refuse else None)
     audit = a.audit

@@ -31,11 +31,6 @@ def read_jsonl(path: Path) -> list[Answer]:
     return answers
 
 
-def cited(answer: Answer) -> list:
-    ns = {n for c in (answer.audit.claims if answer.audit else []) for n in c.citations}
-    return [c for c in answer.citations if c.n in ns]
-
-
 def figures_line(answer: Answer) -> str:
     a = answer.audit
     if a is None or not a.claims:
@@ -54,7 +49,7 @@ def answers_to_markdown(answers: list[Answer], title: str = "Audited Q&A") -> st
     out = [f"# {title}", ""]
     for i, a in enumerate(answers, start=1):
         out += [f"## {i}. {a.question}", "", a.text, ""]
-        refs = cited(a)
+        refs = a.cited()
         if refs:
             out += ["**References**", ""]
             for c in refs:
@@ -90,7 +85,7 @@ def answers_to_html(answers: list[Answer], title: str = "Audited Q&A") -> str:
              ".disclaimer{font-size:.9em;color:#555}</style></head><body>", f"<h1>{e(title)}</h1>"]
     for i, a in enumerate(answers, start=1):
         parts += [f"<section><h2>{i}. {e(a.question)}</h2>", f"<p>{e(a.text)}</p>"]
-        refs = cited(a)
+        refs = a.cited()
         if refs:
             parts.append("<h3>References</h3><ul>")
             for c in refs:

@@ -17,7 +17,7 @@ from copilot.audit import audit_answer
 from copilot.citations import render_citations
 from copilot.compute import calculation_citation, compute, detect_intent, question_periods
 from copilot.errors import EmptyCorpus
-from copilot.numbers import extract_numbers, format_number, numbers_match
+from copilot.numbers import MONTHS, extract_numbers, format_number, numbers_match
 from copilot.runtime import Runtime, default_runtime
 from copilot.settings import Settings
 from copilot.types import Answer, Citation, SearchHit, Timings, Usage
@@ -89,8 +89,7 @@ def evidence_gate(question: str, hits: list[SearchHit], sources: list[Citation],
                 return f"no source covers {year}"
             continue
         month = int(period[5:7])
-        names = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                 "october", "november", "december"]
+        names = [m.lower() for m in MONTHS]
         pair = re.compile(rf"\b{names[month - 1]}\b(?:\W+\w+){{0,3}}?\W+{year}\b|\b{year}-{month:02d}\b")
         if not pair.search(texts) and not any(p.startswith(period) for p in row_periods):
             return f"no source covers {names[month - 1].title()} {year}"
@@ -309,13 +308,11 @@ def ask_stream(question: str, **kwargs):
 
 def format_for_terminal(answer: Answer) -> str:
     lines = [answer.text, ""]
-    cited = sorted({n for claim in (answer.audit.claims if answer.audit else []) for n in claim.citations})
     if not answer.refused:
         lines.append("References:")
-        for c in answer.citations:
-            if c.n in cited or not cited:
-                where = ", ".join(x for x in (c.publisher, c.date) if x)
-                lines.append(f"  [{c.n}] {c.title}" + (f" ({where})" if where else ""))
+        for c in answer.cited() or answer.citations:
+            where = ", ".join(x for x in (c.publisher, c.date) if x)
+            lines.append(f"  [{c.n}] {c.title}" + (f" ({where})" if where else ""))
     for call in answer.tool_calls:
         lines.append(f"Calculation [{call.n}]: {call.name} {call.formula} {format_number(call.result, call.unit)} "
                      f"(inputs from {', '.join(f'[{i}]' for i in call.cites)})")

@@ -155,6 +155,13 @@ class Answer(_Model):
     def citation(self, n: int) -> Citation | None:
         return next((c for c in self.citations if c.n == n), None)
 
+    def cited(self) -> list[Citation]:
+        """The sources the answer's claims cite, in the order first cited (all shown sources stay in citations)."""
+        order: list[int] = []
+        for claim in self.audit.claims if self.audit else []:
+            order += [n for n in claim.citations if n not in order]
+        return [c for n in order if (c := self.citation(n)) is not None]
+
     # Report formats live in copilot.export; these are the doors the issue asks for.
     def to_markdown(self) -> str:
         from copilot.export import answers_to_markdown

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from copilot.types import FactRow
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"]
+from copilot.numbers import MONTHS as _MONTHS
 
 
 def format_value(value: float, unit: str) -> str:

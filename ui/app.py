@@ -15,8 +15,7 @@ from copilot.runtime import default_runtime
 from copilot.types import Answer
 from prompts import DISCLAIMER
 from retrieval.tables import format_period, load_fact_tables
-from ui.render import (MARKS, anchor, answer_markdown, cited_numbers_of, escape_md, highlighted_passage,
-                       matched_figures)
+from ui.render import MARKS, anchor, answer_markdown, escape_md, highlighted_passage, matched_figures
 
 st.set_page_config(page_title="Analyst copilot", page_icon="📈", layout="wide")
 
@@ -91,7 +90,7 @@ def sidebar(rt) -> None:
 
 
 def chart_for(answer: Answer, corpus_dir: str) -> None:
-    series = [c.row.series for c in answer.citations if c.row is not None and c.n in cited_numbers_of(answer)]
+    series = [c.row.series for c in answer.cited() if c.row is not None]
     series = series or [c.row.series for c in answer.citations if c.row is not None]
     if not series:
         return
@@ -123,11 +122,11 @@ def show_answer(answer: Answer, corpus_dir: str) -> None:
         with st.expander("Claim by claim"):
             for c in answer.audit.claims:
                 st.markdown(f"{MARKS[c.verdict]} {escape_md(c.text)}", help=f"{c.verdict}: {c.reason}")
-    cited = cited_numbers_of(answer)
+    cited = answer.cited()
     if cited:
         with st.expander(f"Sources ({len(cited)} cited)", expanded=True):
-            for n in cited:
-                c = answer.citation(n)
+            for c in cited:
+                n = c.n
                 st.markdown(f'<span id="{anchor(answer.id, n)}"></span>', unsafe_allow_html=True)
                 meta = " · ".join(escape_md(x) for x in (c.publisher, c.date, f"seed {c.seed}" if c.seed else "") if x)
                 st.markdown(f"**\\[{n}\\] {escape_md(c.title or c.doc_id)}**" + (f"  \n{meta}" if meta else ""))

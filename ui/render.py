@@ -54,14 +54,3 @@ def matched_figures(answer: Answer, n: int) -> list[float]:
     if answer.audit is None:
         return []
     return [t.value for c in answer.audit.claims for t in c.numbers if n in t.where]
-
-
-def cited_numbers_of(answer: Answer) -> list[int]:
-    if answer.audit is None:
-        return []
-    seen: list[int] = []
-    for c in answer.audit.claims:
-        for n in c.citations:
-            if n not in seen and answer.citation(n) is not None:
-                seen.append(n)
-    return seen
