@@ -156,10 +156,14 @@ class Answer(_Model):
         return next((c for c in self.citations if c.n == n), None)
 
     def cited(self) -> list[Citation]:
-        """The sources the answer's claims cite, in the order first cited (all shown sources stay in citations)."""
+        """The sources the answer's claims cite, in the order first cited, then the sources a cited calculation took
+        its inputs from (all sources shown to the model stay in ``citations``)."""
         order: list[int] = []
         for claim in self.audit.claims if self.audit else []:
             order += [n for n in claim.citations if n not in order]
+        for call in self.tool_calls:
+            if call.n in order:
+                order += [n for n in call.cites if n not in order]
         return [c for n in order if (c := self.citation(n)) is not None]
 
     # Report formats live in copilot.export; these are the doors the issue asks for.

@@ -114,7 +114,7 @@ def show_answer(answer: Answer, corpus_dir: str) -> None:
         st.caption(f"Why: {answer.refusal_reason}")
     for call in answer.tool_calls:
         with st.container(border=True):
-            st.markdown(f"🧮 **Calculation \\[{call.n}\\]** · `{call.name}`")
+            st.markdown(f"**Calculation \\[{call.n}\\]** · `{call.name}`")
             st.code(f"{call.formula}  →  {format_number(call.result, call.unit)}", language=None)
             st.caption("Inputs from " + ", ".join(f"[{n}]" for n in call.cites) + f" · chosen by {call.chosen_by}")
     if answer.audit and answer.audit.claims:

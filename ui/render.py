@@ -51,6 +51,7 @@ def highlighted_passage(citation: Citation, figures: list[float]) -> str:
 
 
 def matched_figures(answer: Answer, n: int) -> list[float]:
-    if answer.audit is None:
-        return []
-    return [t.value for c in answer.audit.claims for t in c.numbers if n in t.where]
+    """Figures to highlight in source [n]: those the audit traced there, and the calculation inputs taken from it."""
+    figures = [t.value for c in (answer.audit.claims if answer.audit else []) for t in c.numbers if n in t.where]
+    figures += [v for call in answer.tool_calls if n in call.cites for v in call.args.values()]
+    return figures
