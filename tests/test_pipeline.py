@@ -48,6 +48,7 @@ def test_calculation_is_done_by_code_and_cited(corpus_runtime, fake_llm):
     claim = next(c for c in a.audit.claims if "277" in c.text)
     assert claim.verdict == "supported"
     assert all(t.found_in in ("cited", "tool") for t in claim.numbers)
+    assert {c.n for c in a.cited()} >= {call.n, *call.cites}  # the panel shows where the inputs came from
 
 
 def test_period_no_source_covers_is_refused_without_calling_the_model(corpus_runtime, fake_llm):
@@ -111,7 +112,17 @@ def test_empty_store_is_a_clear_error(runtime):
         ask("anything?", runtime=runtime)
 
 
-@pytest.mark.parametrize("command", ["ingest", "search", "ask", "info", "setup", "ui"])
+def test_search_command_prints_json_hits(monkeypatch):
+    monkeypatch.setenv("COPILOT_EMBEDDER", "fake")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "--quiet"]).exit_code == 0
+    result = runner.invoke(cli, ["search", "LYC", "-k", "2", "--json"])
+    hits = json.loads(result.output)
+    assert result.exit_code == 0 and len(hits) == 2 and "LYC" in hits[0]["chunk"]["text"]
+    assert {"score", "dense", "lexical"} <= hits[0].keys() and hits[0]["chunk"]["title"]
+
+
+@pytest.mark.parametrize("command", ["ingest", "search", "ask", "info", "setup", "ui", "audit", "export", "eval"])
 def test_every_command_has_help(command):
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 100
