@@ -24,7 +24,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
                       r"|\d+(?:\.\d+)?\s?(?:%|percent)\s+(?:rise|increase|jump|gain|growth|decline|drop|fall)"
                       r".*\b(before|prior|previous|earlier|in (?:" + "|".join(_MONTHS) + r"))\b"),
     ("part_of", r"\b(value|worth|dollars?)\b.*\b(went to|go(?:es)? to|flow(?:ed|ing)? to|destined for|"
-                r"share (?:of|for|to)|attributable)\b"),
+                r"share (?:of|for|to)|attributable|exports? to|shipments? to|exported to|shipped to)\b"),
     ("share", r"\b(what|which) (share|percentage|proportion|fraction|portion|percent)\b|\bshare of\b|"
               r"\bpercent(?:age)? of (?:the |all |china's )?(?:total|overall|exports)\b"),
     ("pct_change", r"percent(?:age)? change|% change|by what percent|growth rate|"
@@ -269,8 +269,25 @@ def _unit_of(args: dict[str, float], cites: list[int], sources: list[Citation], 
     return ""
 
 
-def make_call(name: str, args: dict[str, float], cites: list[int], sources: list[Citation], chosen_by: str) -> ToolCall:
+_FALL = re.compile(r"\b(declin\w*|drop\w*|fall|fell|fallen|decreas\w*|down|lower|shr[iu]nk\w*|slump\w*|plung\w*)\b", re.I)
+_RISE = re.compile(r"\b(ris\w*|rose|increas\w*|jump\w*|grow\w*|grew|gain\w*|up|higher|surg\w*|climb\w*)\b", re.I)
+
+
+def signed_change(question: str, pct: float) -> float:
+    """The sign of a percent change as the question words it: 'the 11% decline' is -11, 'the 35% rise' is +35."""
+    fall, rise = bool(_FALL.search(question)), bool(_RISE.search(question))
+    if fall and not rise:
+        return -abs(pct)
+    if rise and not fall:
+        return abs(pct)
+    return pct
+
+
+def make_call(name: str, args: dict[str, float], cites: list[int], sources: list[Citation], chosen_by: str,
+              question: str = "") -> ToolCall:
     tool = TOOLS[name]
+    if name == "implied_prior" and question:
+        args = dict(args, pct=signed_change(question, args["pct"]))
     result = run_tool(name, args)
     unit = _unit_of(args, cites, sources, tool)
     fmt = {a: f"{v:,.10g}" for a, v in args.items()} | {"result": f"{result:,.4g}" if abs(result) < 1000
@@ -289,14 +306,16 @@ def compute(question: str, sources: list[Citation], llm) -> list[ToolCall]:
     if proposal is not None:
         try:
             cites = validate(proposal.name, proposal.args, intent, question, sources)
-            if plan is not None and sorted(plan[0].values()) == sorted(proposal.args.values()):
-                return [make_call(intent, plan[0], plan[1], sources, "model")]  # the rules fix the order
+            same_inputs = plan is not None and sorted(map(abs, plan[0].values())) == sorted(
+                map(abs, proposal.args.values()))
+            if same_inputs:
+                return [make_call(intent, plan[0], plan[1], sources, "model", question)]  # the rows fix the order
             if plan is None:
-                return [make_call(proposal.name, proposal.args, cites, sources, "model")]
+                return [make_call(proposal.name, proposal.args, cites, sources, "model", question)]
         except ToolInputError:
             pass
     if plan is not None:
-        return [make_call(intent, plan[0], plan[1], sources, "rules")]
+        return [make_call(intent, plan[0], plan[1], sources, "rules", question)]
     return []
 
 

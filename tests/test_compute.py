@@ -68,6 +68,27 @@ def test_model_choice_from_text_when_no_rows_match():
     assert call.chosen_by == "model" and call.cites == [5] and call.result == pytest.approx(1.908, abs=1e-3)
 
 
+@pytest.mark.parametrize("question,pct,expected", [
+    ("Given the 11% decline, how many tons went to the US in October 2025?", 11, -11),
+    ("Given the 35% rise, how many tons went to Japan in October 2025?", -35, 35),
+    ("Given the 35% change, how many tons went to Japan in October 2025?", 35, 35),
+])
+def test_implied_prior_takes_its_sign_from_the_question(question, pct, expected):
+    llm = FakeChat().queue(f'{{"tool": "implied_prior", "current": 305, "pct": {pct}}}')
+    [call] = compute(question, [TEXT, source(6, "US shipments fell 11% to 582 tons.")], llm)
+    assert call.args["pct"] == expected and call.result == pytest.approx(305 / (1 + expected / 100))
+
+
+def test_value_of_a_share_is_computed_from_the_rows():
+    value = source(7, "value of magnet exports, all destinations, 2024: $2.9 billion.",
+                   row("all destinations", "2024", 2.9e9, "USD", "magnet_export_value_usd"))
+    share = source(8, "share of the value, United States, 2024: 12.8%.",
+                   row("United States", "2024", 12.8, "%", "magnet_export_value_share_pct"))
+    llm = FakeChat().queue('{"tool": "none"}')
+    [call] = compute("What was the value of China's 2024 magnet exports to the United States?", [value, share], llm)
+    assert call.name == "part_of" and call.result == pytest.approx(371.2e6) and call.unit == "USD"
+
+
 def test_no_calculation_without_a_calculation_question():
     llm = FakeChat()
     assert compute("What did China agree to?", SOURCES, llm) == [] and llm.calls == []
