@@ -167,6 +167,56 @@ def rules_plan(intent: str, question: str, sources: list[Citation]) -> tuple[dic
     return None
 
 
+_NOT_NAMES = {m.lower() for m in MONTHS} | {"what", "which", "who", "how", "given", "by", "in", "the", "did", "was",
+                                            "is", "are", "were", "roughly", "about", "approximately", "compare"}
+
+
+def named_entities(question: str) -> list[str]:
+    """Capitalised names in the question ('Japan', 'MP Materials', 'US'), months and question words left out."""
+    names = []
+    for m in re.finditer(r"\b[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*", question):
+        words = [w for w in re.sub(r"'s\b", "", m.group(0)).split() if w.lower().strip(".") not in _NOT_NAMES]
+        if words:
+            names.append(" ".join(words))
+    return names
+
+
+def _mentions(text: str, name: str) -> bool:
+    for entity, patterns in _ENTITY_SYNONYMS.items():
+        if entity == "United States" and any(re.fullmatch(p, name, re.I if "united" in p or "america" in p else 0)
+                                             for p in patterns):
+            return any(re.search(p, text, 0 if p.startswith(r"\bU") else re.I) for p in patterns)
+    return re.search(rf"\b{re.escape(name)}", text, re.I) is not None
+
+
+def _contexts(value: float, sources: list[Citation]) -> list[str]:
+    """The sentences (or table rows) that state ``value``."""
+    out = []
+    for c in sources:
+        if c.kind == "calculation":
+            continue
+        if c.row is not None and (c.row.value == value or (c.row.unit == "%" and abs(c.row.value) == abs(value))):
+            out.append(f"{c.row.entity} {c.row.label}")
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", c.text):
+            if any(n.value == value or (n.kind == "percent" and abs(n.value) == abs(value))
+                   for n in extract_numbers(sentence, words=True)):
+                out.append(sentence)
+    return out
+
+
+def _check_subject(name: str, args: dict[str, float], question: str, sources: list[Citation]) -> None:
+    """The figure a share or an implied value is about must be stated for the most specific name in the question."""
+    subject = {"share": "part", "implied_prior": "current"}.get(name)
+    names = named_entities(question)
+    if subject is None or not names:
+        return
+    sentences = [s for c in sources for s in re.split(r"(?<=[.!?])\s+|\n+", c.text)]
+    rarest = min(names, key=lambda n: sum(_mentions(s, n) for s in sentences))
+    if not any(_mentions(ctx, rarest) for ctx in _contexts(args[subject], sources)):
+        raise ToolInputError(f"{args[subject]:g} is not stated for {rarest}")
+
+
 def _locate(value: float, sources: list[Citation], question: str) -> list[int]:
     """The [n] whose text or row states ``value`` (percent signs compared loosely)."""
     hits = []
@@ -200,6 +250,7 @@ def validate(name: str, args: dict[str, float], intent: str | None, question: st
         cites.append(where[0])
     if name == "share" and abs(args["part"]) > abs(args["total"]):
         raise ToolInputError("part is larger than total")
+    _check_subject(name, args, question, sources)
     if name in ("implied_prior", "part_of"):
         level = args["current" if name == "implied_prior" else "total"]
         if any(c.row and c.row.unit == "%" and c.row.value == level for c in sources) and not any(

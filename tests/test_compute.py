@@ -1,6 +1,6 @@
 import pytest
 
-from copilot.compute import compute, detect_intent, rules_plan, validate
+from copilot.compute import compute, detect_intent, named_entities, rules_plan, validate
 from copilot.errors import ToolInputError
 from copilot.llm import FakeChat
 from tests.helpers import row, source
@@ -54,6 +54,21 @@ def test_model_choice_is_used_and_its_order_corrected_by_the_rows():
     assert call.args == {"old": 656, "new": 582} and call.result == pytest.approx(-11.28, abs=0.01)
     assert call.chosen_by == "model" and call.cites == [1, 0]
     assert llm.calls[0]["json_schema"] is not None  # constrained output, not free text
+
+
+def test_a_share_of_the_wrong_entity_is_rejected():
+    us = source(6, "China shipped 582 tons of magnets to the United States in November 2025.")
+    total = source(7, "China's total magnet exports reached 6,150 metric tons in November 2025.")
+    llm = FakeChat().queue('{"tool": "share", "part": 582, "total": 6150}')
+    assert compute("What share of China's November 2025 magnet exports went to Japan?", [us, total], llm) == []
+    llm = FakeChat().queue('{"tool": "share", "part": 582, "total": 6150}')
+    [call] = compute("What share of China's November 2025 magnet exports went to the US?", [us, total], llm)
+    assert call.result == pytest.approx(9.46, abs=0.01)
+
+
+def test_named_entities():
+    assert named_entities("What share of China's November 2025 exports went to Japan and MP Materials?") == [
+        "China", "Japan", "MP Materials"]
 
 
 def test_model_input_not_in_sources_falls_back_to_rules():
