@@ -190,7 +190,12 @@ def _mentions(text: str, name: str) -> bool:
 
 
 def _contexts(value: float, sources: list[Citation]) -> list[str]:
-    """The sentences (or table rows) that state ``value``."""
+    """Where ``value`` is stated: the table row, else the clause of the sentence that states it (the whole sentence
+    when the clause names nobody: 'down from 656 tons in October')."""
+    def states(text):
+        return any(n.value == value or (n.kind == "percent" and abs(n.value) == abs(value))
+                   for n in extract_numbers(text, words=True))
+
     out = []
     for c in sources:
         if c.kind == "calculation":
@@ -199,9 +204,10 @@ def _contexts(value: float, sources: list[Citation]) -> list[str]:
             out.append(f"{c.row.entity} {c.row.label}")
             continue
         for sentence in re.split(r"(?<=[.!?])\s+|\n+", c.text):
-            if any(n.value == value or (n.kind == "percent" and abs(n.value) == abs(value))
-                   for n in extract_numbers(sentence, words=True)):
-                out.append(sentence)
+            if not states(sentence):
+                continue
+            clauses = [cl for cl in re.split(r"[,;:]|\b(?:while|whereas|but)\b", sentence) if states(cl)]
+            out += [cl if named_entities(cl) else sentence for cl in clauses] or [sentence]
     return out
 
 

@@ -83,15 +83,21 @@ def test_model_choice_from_text_when_no_rows_match():
     assert call.chosen_by == "model" and call.cites == [5] and call.result == pytest.approx(1.908, abs=1e-3)
 
 
-@pytest.mark.parametrize("question,pct,expected", [
-    ("Given the 11% decline, how many tons went to the US in October 2025?", 11, -11),
-    ("Given the 35% rise, how many tons went to Japan in October 2025?", -35, 35),
-    ("Given the 35% change, how many tons went to Japan in October 2025?", 35, 35),
+@pytest.mark.parametrize("question,current,pct,expected", [
+    ("Given the 11% decline, how many tons went to the US in October 2025?", 582, 11, -11),
+    ("Given the 35% rise, how many tons went to Japan in October 2025?", 305, -35, 35),
+    ("Given the 35% change, how many tons went to Japan in October 2025?", 305, 35, 35),
 ])
-def test_implied_prior_takes_its_sign_from_the_question(question, pct, expected):
-    llm = FakeChat().queue(f'{{"tool": "implied_prior", "current": 305, "pct": {pct}}}')
+def test_implied_prior_takes_its_sign_from_the_question(question, current, pct, expected):
+    llm = FakeChat().queue(f'{{"tool": "implied_prior", "current": {current}, "pct": {pct}}}')
     [call] = compute(question, [TEXT, source(6, "US shipments fell 11% to 582 tons.")], llm)
-    assert call.args["pct"] == expected and call.result == pytest.approx(305 / (1 + expected / 100))
+    assert call.args["pct"] == expected and call.result == pytest.approx(current / (1 + expected / 100))
+
+
+def test_implied_prior_of_another_entity_is_rejected():
+    llm = FakeChat().queue('{"tool": "implied_prior", "current": 305, "pct": 11}')
+    assert compute("Given the 11% decline, how many tons went to the US in October 2025?",
+                   [TEXT, source(6, "US shipments fell 11% to 582 tons.")], llm) == []
 
 
 def test_value_of_a_share_is_computed_from_the_rows():
