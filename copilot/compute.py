@@ -123,11 +123,17 @@ def rules_plan(intent: str, question: str, sources: list[Citation]) -> tuple[dic
         for group in by_series.values():
             if len(group) >= 2:
                 return group[0], group[1]
+        # two different measures in the same unit, named by the question ('India's programme vs US funding')
+        ordered = sorted(items, key=lambda m: m.position)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                if a.row.unit == b.row.unit and a.row.series != b.row.series and a.row.entity != b.row.entity:
+                    return a, b
         return None
 
     if intent in ("difference", "ratio", "add"):
         # a difference of percentages only when the question speaks of percent or points
-        asks_pct = re.search(r"%|percent|points?\b", question, re.I)
+        asks_pct = re.search(r"%|percent|points?\b|\bshares?\b", question, re.I)
         wanted_unit = "t" if re.search(r"\btons?\b|\btonnes?\b", question, re.I) else None
         got = pair(pcts) if asks_pct else pair([m for m in levels if wanted_unit in (None, m.row.unit)])
         if got:

@@ -110,6 +110,14 @@ def test_value_of_a_share_is_computed_from_the_rows():
     assert call.name == "part_of" and call.result == pytest.approx(371.2e6) and call.unit == "USD"
 
 
+def test_difference_of_two_measures_in_one_unit():
+    india = source(9, "programme, India, 2025: $816 million.", row("India", "2025-11-26", 816e6, "USD", "programme_usd"))
+    us = source(10, "funding, United States, 2025: $540 million.", row("United States", "2025", 540e6, "USD", "funding_usd"))
+    llm = FakeChat().queue('{"tool": "none"}')
+    [call] = compute("How many more dollars did India commit than the US?", [india, us], llm)
+    assert call.args == {"a": 816e6, "b": 540e6} and call.result == 276e6 and call.chosen_by == "rules"
+
+
 def test_no_calculation_without_a_calculation_question():
     llm = FakeChat()
     assert compute("What did China agree to?", SOURCES, llm) == [] and llm.calls == []
