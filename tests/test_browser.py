@@ -62,10 +62,14 @@ def test_chat_round_trip_in_a_real_browser(tmp_path):
             box.fill("Which mine is MP Materials expanding output at?")
             box.press("Enter")
             page.locator('a[href^="#src-"]').first.wait_for(timeout=300_000)  # a citation marker, linked
+            # the page renders element by element: wait for the answer's own disclaimer (the page has one too)
+            disclaimer = page.get_by_text("For information only, not investment advice")
+            disclaimer.nth(1).wait_for(timeout=60_000)
+            page.get_by_text("Sources (").first.wait_for(timeout=60_000)
 
             assert page.get_by_text("Mountain Pass").first.is_visible()
-            assert page.get_by_text("Sources (").first.is_visible()
-            assert page.get_by_text("For information only, not investment advice").count() >= 2
+            assert page.locator('a[href^="#src-"]').first.is_visible()
+            assert disclaimer.count() >= 2
             page.screenshot(path=str(ARTIFACTS / "ui-chat.png"), full_page=True)
 
             with page.expect_download(timeout=60_000) as download:
