@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import MONTHS, extract_numbers, format_number, unit_after
+from copilot.numbers import MONTHS, extract_numbers, format_number, sentences, states_value, unit_after
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, FactRow, ToolCall
 
@@ -198,21 +198,17 @@ def _mentions(text: str, name: str) -> bool:
 def _contexts(value: float, sources: list[Citation]) -> list[str]:
     """Where ``value`` is stated: the table row, else the clause of the sentence that states it (the whole sentence
     when the clause names nobody: 'down from 656 tons in October')."""
-    def states(text):
-        return any(n.value == value or (n.kind == "percent" and abs(n.value) == abs(value))
-                   for n in extract_numbers(text, words=True))
-
     out = []
     for c in sources:
         if c.kind == "calculation":
             continue
-        if c.row is not None and (c.row.value == value or (c.row.unit == "%" and abs(c.row.value) == abs(value))):
+        if c.row is not None and c.row.states(value):
             out.append(f"{c.row.entity} {c.row.label}")
             continue
-        for sentence in re.split(r"(?<=[.!?])\s+|\n+", c.text):
-            if not states(sentence):
+        for sentence in sentences(c.text):
+            if not states_value(sentence, value):
                 continue
-            clauses = [cl for cl in re.split(r"[,;:]|\b(?:while|whereas|but)\b", sentence) if states(cl)]
+            clauses = [cl for cl in re.split(r"[,;:]|\b(?:while|whereas|but)\b", sentence) if states_value(cl, value)]
             out += [cl if named_entities(cl) else sentence for cl in clauses] or [sentence]
     return out
 
@@ -223,26 +219,16 @@ def _check_subject(name: str, args: dict[str, float], question: str, sources: li
     names = named_entities(question)
     if subject is None or not names:
         return
-    sentences = [s for c in sources for s in re.split(r"(?<=[.!?])\s+|\n+", c.text)]
-    rarest = min(names, key=lambda n: sum(_mentions(s, n) for s in sentences))
+    every_sentence = [s for c in sources for s in sentences(c.text)]
+    rarest = min(names, key=lambda n: sum(_mentions(s, n) for s in every_sentence))
     if not any(_mentions(ctx, rarest) for ctx in _contexts(args[subject], sources)):
         raise ToolInputError(f"{args[subject]:g} is not stated for {rarest}")
 
 
-def _locate(value: float, sources: list[Citation], question: str) -> list[int]:
-    """The [n] whose text or row states ``value`` (percent signs compared loosely)."""
-    hits = []
-    for c in sources:
-        if c.kind == "calculation":
-            continue
-        if c.row is not None and (c.row.value == value or (c.row.unit == "%" and abs(c.row.value) == abs(value))):
-            hits.append(c.n)
-            continue
-        for num in extract_numbers(c.text, words=True):
-            if num.value == value or (num.kind == "percent" and abs(num.value) == abs(value)):
-                hits.append(c.n)
-                break
-    return hits
+def _locate(value: float, sources: list[Citation]) -> list[int]:
+    """The [n] whose row or text states ``value`` (percent signs compared loosely)."""
+    return [c.n for c in sources if c.kind != "calculation"
+            and ((c.row is not None and c.row.states(value)) or states_value(c.text, value))]
 
 
 def validate(name: str, args: dict[str, float], intent: str | None, question: str,
@@ -254,7 +240,7 @@ def validate(name: str, args: dict[str, float], intent: str | None, question: st
     cites = []
     q_numbers = {abs(n.value) for n in extract_numbers(question) if n.kind == "percent"}
     for arg in tool.args:
-        where = _locate(args[arg], sources, question)
+        where = _locate(args[arg], sources)
         if not where:
             if arg == "pct" and abs(args[arg]) in q_numbers:
                 continue  # a premise the question states ('given the 35% rise')

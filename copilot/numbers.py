@@ -74,6 +74,20 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
     return out
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences and lines of ``text`` (a plain split; claims use ``copilot.citations.split_claims``)."""
+    return _SENTENCE_BREAK.split(text)
+
+
+def states_value(text: str, value: float) -> bool:
+    """Does ``text`` state ``value``? Percent figures match either sign ('fell 11%' states -11)."""
+    return any(n.value == value or (n.kind == "percent" and abs(n.value) == abs(value))
+               for n in extract_numbers(text, words=True))
+
+
 def numbers_match(a: float, b: float, kind: str = "quantity", pct_tol: float = 0.5, rel_tol: float = 0.0) -> bool:
     """Does stated figure ``a`` match reference figure ``b``? Percents within ``pct_tol`` points (signs loose:
     'fell 11%' states -11); others within ``rel_tol`` relative, or ``a`` a rounding of ``b`` (226 for 225.93)."""

@@ -34,6 +34,10 @@ class FactRow(_Model):
     table: str = ""
     label: str = Field("", description="A readable name of the series.")
 
+    def states(self, value: float) -> bool:
+        """Is ``value`` this row's figure? Percent rows match either sign."""
+        return self.value == value or (self.unit == "%" and abs(self.value) == abs(value))
+
 
 class Chunk(_Model):
     """A piece of a document (or one table row) as stored in Chroma."""

@@ -68,19 +68,16 @@ def make_chunks(doc: LoadedDoc, file_hash: str, settings, store: VectorStore | N
 
 def stating_sentence(row, document: str) -> str:
     """The sentence of the source document that states a row's figure (best match with the row's words), or ''."""
-    import re
-
-    from copilot.numbers import extract_numbers
+    from copilot.numbers import extract_numbers, sentences
     from retrieval.search import lexical_tokens
 
     words = set(lexical_tokens(f"{row.label} {row.entity}"))
     best, best_score = "", 0.0
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", document):
+    for sentence in sentences(document):
         sentence = sentence.strip(" -#*")
         if not sentence:
             continue
-        nums = extract_numbers(sentence, words=True)
-        if not any(n.value == row.value or (row.unit == "%" and abs(n.value) == abs(row.value)) for n in nums):
+        if not any(row.states(n.value) for n in extract_numbers(sentence, words=True)):
             continue
         score = len(words & set(lexical_tokens(sentence))) + 0.01
         if score > best_score:

@@ -4,7 +4,6 @@ import pytest
 from click.testing import CliRunner
 
 from copilot.cli import cli
-from tests.conftest import CORPUS
 from tests.helpers import make_pdf
 
 
