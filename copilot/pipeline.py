@@ -20,7 +20,7 @@ from copilot.errors import EmptyCorpus
 from copilot.numbers import MONTHS, extract_numbers, format_number, numbers_match
 from copilot.runtime import Runtime, default_runtime
 from copilot.settings import Settings
-from copilot.types import Answer, Citation, SearchHit, Timings, Usage
+from copilot.types import Answer, Citation, SearchHit, Step, Timings, Usage
 from prompts import DISCLAIMER, REFUSAL, render
 
 _SOFT_REFUSAL = re.compile(r"\b(?:sources?|context|documents?)\b[^.]{0,40}\b(?:do(?:es)?n[o']t|do(?:es)? not)\s+"
@@ -98,15 +98,22 @@ def evidence_gate(question: str, hits: list[SearchHit], sources: list[Citation],
 
 # --- the steps ------------------------------------------------------------------------------------------------
 
+def _report(state: dict, name: str, detail: str = "") -> None:
+    if state.get("on_step"):
+        state["on_step"](Step(name=name, detail=detail, elapsed_s=round(time.perf_counter() - state["started"], 3)))
+
+
 def retrieve(state: dict) -> dict:
     rt: Runtime = state["runtime"]
     started = time.perf_counter()
+    _report(state, "search", "searching the stored documents and tables")
     if rt.store.count() == 0:
         raise EmptyCorpus("the store is empty: run `copilot ingest` (or `make setup`) first")
     hits = rt.search(state["question"], state["k"])
     sources = number_sources(hits, rt.settings.evidence_tokens)
     state.update(hits=hits, sources=sources, timings=Timings(retrieval_s=time.perf_counter() - started))
     state["refusal_reason"] = evidence_gate(state["question"], hits, sources, rt.settings.min_relevance)
+    _report(state, "search", f"{len(sources)} sources found")
     return state
 
 
@@ -116,6 +123,7 @@ def compute_step(state: dict) -> dict:
     if state["refusal_reason"] is None:
         calls = compute(state["question"], state["sources"], state["runtime"].llm)
         for call in calls:
+            _report(state, "calculate", f"{call.name}: {call.formula}")
             call.n = len(state["sources"])
             state["sources"].append(calculation_citation(call, call.n))
         state["tool_calls"] = calls
@@ -133,6 +141,7 @@ def generate(state: dict) -> dict:
             state["on_token"](REFUSAL)
             state["timings"].ttft_s = time.perf_counter() - state["started"]
     else:
+        _report(state, "write", "the model is writing a draft")
         messages = [{"role": "system", "content": render("ANSWER_SYSTEM")},
                     {"role": "user", "content": render("ANSWER_USER", sources=format_sources(state["sources"]),
                                                        question=state["question"])}]
@@ -201,6 +210,7 @@ def _settle(text: str, state: dict) -> str:
 def audit_step(state: dict) -> dict:
     rt: Runtime = state["runtime"]
     started = time.perf_counter()
+    _report(state, "check", "checking every claim against its sources")
     report, text = audit_answer(state["text"], state["sources"], state["tool_calls"], embedder=rt.embedder,
                                 pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
                                 number_policy=rt.settings.number_policy, invented_removed=len(state["invented"]))
@@ -267,7 +277,7 @@ def _runtime(settings: Settings | None, runtime: Runtime | None) -> Runtime:
 
 
 def ask(question: str, *, k: int | None = None, settings: Settings | None = None, runtime: Runtime | None = None,
-        session_id: str = "", on_token=None, save: bool = True) -> Answer:
+        session_id: str = "", on_token=None, on_step=None, save: bool = True) -> Answer:
     rt = _runtime(settings, runtime)
     question = " ".join(question.split())
     if not question:
@@ -275,7 +285,7 @@ def ask(question: str, *, k: int | None = None, settings: Settings | None = None
 
         raise CopilotError("the question is empty")
     state = {"runtime": rt, "question": question, "k": k or rt.settings.k, "on_token": on_token,
-             "session_id": session_id, "started": time.perf_counter()}
+             "on_step": on_step, "session_id": session_id, "started": time.perf_counter()}
     answer = ANSWER_CHAIN.invoke(state)
     if save:
         from copilot.history import History
@@ -285,14 +295,15 @@ def ask(question: str, *, k: int | None = None, settings: Settings | None = None
 
 
 def ask_stream(question: str, **kwargs):
-    """Yield text pieces as the model writes them, then the final ``Answer`` (cleaned and audited)."""
+    """Yield ``Step`` events and draft text pieces (str) as they happen, then the final ``Answer`` (cleaned and
+    audited). The pieces are a draft: the Answer replaces them."""
     pieces: queue.Queue = queue.Queue()
     done = object()
     outcome: dict = {}
 
     def work():
         try:
-            outcome["answer"] = ask(question, on_token=pieces.put, **kwargs)
+            outcome["answer"] = ask(question, on_token=pieces.put, on_step=pieces.put, **kwargs)
         except BaseException as exc:  # re-raised in the caller's thread
             outcome["error"] = exc
         finally:

@@ -135,11 +135,21 @@ class Usage(_Model):
     completion_tokens: int = 0
 
 
+class Step(_Model):
+    """One step of answering, reported as it happens so a person sees progress from the first second."""
+
+    name: Literal["rewrite", "search", "calculate", "write", "check", "done"]
+    detail: str = Field("", description="What the step found or does: '6 sources', the formula, the verdict.")
+    elapsed_s: float = Field(0.0, description="Seconds since the question was asked.")
+
+
 class Answer(_Model):
     """A question's full answer: text with [n] markers, what each [n] is, calculations, audit and provenance."""
 
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     question: str
+    standalone_question: str = Field("", description="The question as answered: rewritten from the conversation "
+                                                     "when it leans on it ('And in October?'), else the same.")
     text: str
     draft: str | None = Field(None, description="The model's own text before citations were cleaned; None if not called.")
     citations: list[Citation] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from copilot.errors import LLMUnavailable
 from copilot.history import History
 from copilot.llm import OpenAIChat
 from copilot.pipeline import ask, ask_stream
-from copilot.types import Answer
+from copilot.types import Answer, Step
 from prompts import DISCLAIMER, REFUSAL
 
 
@@ -91,11 +91,15 @@ def test_cli_dead_endpoint_prints_one_line(tmp_path, monkeypatch):
     assert result.output.strip().count("\n") == 0 and result.output.startswith("error: cannot reach the LLM at")
 
 
-def test_stream_yields_text_then_the_answer(corpus_runtime, fake_llm):
+def test_stream_yields_steps_and_text_then_the_answer(corpus_runtime, fake_llm):
     fake_llm.queue("MP Materials expands the Mountain Pass mine [0].")
     items = list(ask_stream("Which mine is MP Materials expanding?", runtime=corpus_runtime))
     assert isinstance(items[-1], Answer)
-    assert "".join(items[:-1]).startswith("MP Materials expands") and len(items) > 3
+    steps = [i for i in items if isinstance(i, Step)]
+    assert [s.name for s in steps][:1] == ["search"] and "check" in [s.name for s in steps]
+    assert items.index(steps[0]) == 0  # feedback comes before any model output
+    text = [i for i in items[:-1] if isinstance(i, str)]
+    assert "".join(text).startswith("MP Materials expands") and len(text) > 3
 
 
 def test_answer_round_trips_and_is_kept_in_history(corpus_runtime, fake_llm):

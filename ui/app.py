@@ -12,7 +12,7 @@ from copilot.export import answers_to_csv, answers_to_jsonl, answers_to_markdown
 from copilot.numbers import format_number
 from copilot.pipeline import ask_stream
 from copilot.runtime import default_runtime
-from copilot.types import Answer
+from copilot.types import Answer, Step
 from prompts import DISCLAIMER
 from retrieval.tables import format_period, load_fact_tables
 from ui.render import MARKS, anchor, answer_markdown, escape_md, highlighted_passage, matched_figures
@@ -170,6 +170,8 @@ def main() -> None:
                                    session_id=st.session_state.session_id):
                 if isinstance(item, Answer):
                     answer = item
+                elif isinstance(item, Step):
+                    live.caption(escape_md(f"{item.name}: {item.detail}"))
                 else:
                     text += item
                     live.markdown(escape_md(text) + " ▌")
