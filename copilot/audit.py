@@ -38,7 +38,7 @@ def _source_numbers(c: Citation) -> list[Number]:
 
 def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[tuple[list[str], str]]:
     """Where a cited source states ``num``: the periods and the text (entity, or clause) it states it for."""
-    from copilot.compute import _clause
+    from copilot.compute import _clause, context_periods
 
     out = []
     for f in c.facts:
@@ -49,9 +49,8 @@ def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[
     for sentence in sentences(c.text):
         for n in extract_numbers(sentence, words=True):
             if _found(num, [n], pct_tol, rel_tol):
-                clause = _clause(sentence, n.start, n.end)
-                periods = [p.code for p in find_periods(clause)] or [p.code for p in find_periods(sentence)]
-                out.append((periods, clause))
+                periods = context_periods(sentence, n.start, n.end, c.date or None, strict=True)
+                out.append((periods, _clause(sentence, n.start, n.end)))
     return out
 
 

@@ -145,12 +145,11 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
             continue
         as_of = c.date or None
         for sentence in sentences(c.text):
-            sentence_periods = [p.code for p in find_periods(sentence, as_of=as_of)]
             for num in extract_numbers(sentence, words=True):
                 if num.kind in ("year", "date") or (num.raw.isalpha() and not num.unit):
                     continue  # a year, a day, or a number word without a unit
                 clause = _clause(sentence, num.start, num.end)
-                periods = [p.code for p in find_periods(clause, as_of=as_of)] or sentence_periods
+                periods = context_periods(sentence, num.start, num.end, as_of)
                 names = named_entities(clause) or named_entities(sentence)
                 before = sentence[:num.start]
                 qualifier = "approx" if _HEDGE_WORDS.search(before) else (
@@ -164,13 +163,38 @@ def _is_currency(unit: str) -> bool:
     return bool(re.fullmatch(r"[A-Z]{3}", unit or ""))
 
 
+_DELIM = re.compile(r"[,;:()]|\b(?:while|whereas|but|and)\b")
+
+
 def _clause(sentence: str, start: int, end: int) -> str:
-    """The part of a sentence around a figure: split at commas, semicolons and 'while/whereas/but'."""
-    bounds = [0] + [m.end() for m in re.finditer(r"[,;:]|\b(?:while|whereas|but|and)\b", sentence)] + [len(sentence)]
-    lo = max(b for b in bounds if b <= start)
-    hi = min(b for b in bounds if b >= end)
+    """The part of a sentence around a figure: split at commas, semicolons, colons, brackets and 'while/whereas/but/and'."""
+    marks = list(_DELIM.finditer(sentence))
+    lo = max([0] + [m.end() for m in marks if m.end() <= start])
+    hi = min([len(sentence)] + [m.start() for m in marks if m.start() >= end])
     clause = sentence[lo:hi]
     return clause if len(clause.split()) >= 3 else sentence
+
+
+def context_periods(sentence: str, start: int, end: int, as_of: str | None = None, strict: bool = False) -> list[str]:
+    """The periods a figure at sentence[start:end] is stated for: those of its clause; else those of the sentence's
+    clauses that state no figure of their own ('In March 2025, Brazil shipped 2.4 million bags'); else, unless
+    ``strict``, the sentence's one period outside brackets. A period in '(Q3 2024: €139.0 million)' belongs to that
+    bracket's figure, not to the figure before it."""
+    clause = _clause(sentence, start, end)
+    own = [p.code for p in find_periods(clause, as_of=as_of)]
+    if own:
+        return own
+    bounds = [0] + [m.end() for m in _DELIM.finditer(sentence)] + [len(sentence)]
+    free: list[str] = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        part = sentence[lo:hi]
+        if not any(n.kind not in ("year", "date") for n in extract_numbers(part)):
+            free += [p.code for p in find_periods(part, as_of=as_of) if p.code not in free]
+    if free or strict:
+        return free
+    outside = re.sub(r"\([^)]*\)", " ", sentence)
+    codes = {p.code for p in find_periods(outside, as_of=as_of)}
+    return list(codes) if len(codes) == 1 else []
 
 
 @dataclass

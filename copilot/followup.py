@@ -59,8 +59,11 @@ def substitute(previous: str, question: str) -> str | None:
     new_names = [n for n in named_entities(bare) if n.lower() not in previous.lower()]
     old_names = [n for n in named_entities(previous) if n.lower() not in question.lower()]
     if new_names and old_names:
-        target = old_names[-1]
-        out = re.sub(re.escape(target), new_names[0], out, count=1)
+        target, new = old_names[-1], new_names[0]
+        # a possessive follows its new owner: "Kestrel Renewables' revenue" -> "Tern Power's revenue"
+        out = re.sub(re.escape(target) + r"(?:'s\b|'(?!\w))?",
+                     lambda m: new + (("'" if new.endswith("s") else "'s") if m.group(0) != target else ""),
+                     out, count=1)
         changed = True
     return out if changed else None
 

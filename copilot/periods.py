@@ -61,7 +61,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     # a month name alone: capitalised (so 'may' the verb and 'march' the verb are left alone)
     ("month", re.compile(r"\b(?P<mon>" + "|".join(MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b"
                          r"(?!\s*\d)")),
-    ("year", re.compile(r"(?<![\d.,$€£¥-])\b(?P<y>" + _YEAR + r")\b(?![.,]\d|\s*%)")),
+    ("year", re.compile(r"(?<![\d.,$€£¥])\b(?P<y>" + _YEAR + r")\b(?![.,]\d|\s*%)")),
 ]
 
 

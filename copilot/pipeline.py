@@ -99,9 +99,12 @@ def passage(text: str, question: str, max_tokens: int) -> str:
     parts = sentences(text)
     if len(parts) <= 1 or count_tokens(text) <= max_tokens:
         return text
+    mentions = find_periods(question)
+    periods = [p.code for p in mentions]
+    for p in mentions:  # periods are matched as periods, not as words
+        question = question.replace(p.text, " ")
     wanted = set(lexical_tokens(question))
     stems = {w[:5] for w in wanted}
-    periods = [p.code for p in find_periods(question)]
     scores = []
     for s in parts:
         toks = lexical_tokens(s)
@@ -361,9 +364,9 @@ def audit_step(state: RunState) -> RunState:
                                     pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
                                     number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
                                     knowledge=state.knowledge)
-        reason = audit_refusal(report, state.standalone, text, bool(state.tool_calls))
+        reason = None
         mismatched = [c for c in report.claims if any(t.found_in == "mismatched" for t in c.numbers)]
-        if reason is None and mismatched:
+        if mismatched:
             # a figure attributed to another period or name: the claim goes, the rest stands
             kept = [c.text for c in report.claims if c not in mismatched]
             if kept and any(c.verdict in ("supported", "partial") for c in report.claims if c not in mismatched):
@@ -376,7 +379,8 @@ def audit_step(state: RunState) -> RunState:
                 report.dropped_claims += len(mismatched)
             else:
                 trace = next(t for t in mismatched[0].numbers if t.found_in == "mismatched")
-                reason = f"the draft gave {trace.raw} for what the sources state for {trace.context}"
+                reason = f"the draft gave a figure that the sources state for {trace.context}, not for what was asked"
+        reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls))
         if reason is not None:
             state.refusal = reason
         else:

@@ -82,7 +82,7 @@ def parse_header(header: str) -> Column:
         words = (text[:bracket.start()] + " " + text[bracket.end():]).strip()
         inner = bracket.group(1).strip()
         unit, scale = _unit_phrase(inner)
-    tokens = [t for t in re.split(r"[\s_]+", words) if t]
+    tokens = [t for t in re.split(r"[\s_]+|-(?=(?:19|20)\d\d\b)", words) if t]
     kept: list[str] = []
     i = 0
     while i < len(tokens):
