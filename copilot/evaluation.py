@@ -117,6 +117,7 @@ def score(q: Question, a: Answer) -> dict:
         "tool_calls": [f"{t.name}={t.result:g}" for t in a.tool_calls],
         "total_s": a.timings.total_s, "ttft_s": a.timings.ttft_s,
         "prompt_tokens": a.usage.prompt_tokens, "completion_tokens": a.usage.completion_tokens,
+        "cached_prompt_tokens": a.usage.cached_prompt_tokens,
         "answer": a.text,
     }
 
@@ -134,6 +135,14 @@ def _mean(values):
     return round(statistics.fmean(values), 3) if values else None
 
 
+def _cache_hit(rows: list[dict]) -> float | None:
+    """Share of prompt tokens the server took from its cache, over the answers where it says."""
+    known = [r for r in rows if r.get("cached_prompt_tokens") is not None and r.get("prompt_tokens")]
+    if not known:
+        return None
+    return round(sum(r["cached_prompt_tokens"] for r in known) / sum(r["prompt_tokens"] for r in known), 3)
+
+
 def summarise(rows: list[dict]) -> dict:
     groups = {"overall": rows} | {k: [r for r in rows if r["kind"] == k] for k in KINDS}
     out = {}
@@ -149,6 +158,7 @@ def summarise(rows: list[dict]) -> dict:
             "answerable_refused": _mean(r.get("answerable_refused") for r in rs),
             "wrong_calculations": sum(bool(r.get("wrong_calculation")) for r in rs),
             "first_feedback_p50_s": _pct([r.get("first_feedback_s") for r in rs], 50),
+            "prompt_cache_hit": _cache_hit(rs),
             "latency_p50_s": _pct([r["total_s"] for r in rs], 50), "latency_p95_s": _pct([r["total_s"] for r in rs], 95),
             "ttft_p50_s": _pct([r["ttft_s"] for r in rs], 50),
             "prompt_tokens_mean": _mean(r["prompt_tokens"] for r in rs),
@@ -178,6 +188,8 @@ class EvalReport:
                 "latency_p50": ratio(c.get("latency_p50_s"), b.get("latency_p50_s")),
                 "latency_p95": ratio(c.get("latency_p95_s"), b.get("latency_p95_s")),
                 "ttft_p50": ratio(c.get("ttft_p50_s"), b.get("ttft_p50_s")),
+                "first_feedback_p50_over_baseline_ttft": ratio(c.get("first_feedback_p50_s"), b.get("ttft_p50_s")),
+                "prompt_tokens_mean": ratio(c.get("prompt_tokens_mean"), b.get("prompt_tokens_mean")),
                 "correct": ratio(c.get("correct"), b.get("correct")),
             }
         return out
@@ -218,11 +230,14 @@ def run_eval(questions: list[Question], runtime, *, baseline: bool = False, k: i
             row["first_feedback_s"] = first_feedback[0] if first_feedback else None
             row["standalone_question"] = answer.standalone_question
             report.copilot.append(row)
-            if baseline:
-                plain = ask_baseline(q.question, runtime, k)
-                [plain] = reaudit([plain], embedder=runtime.embedder)  # measured, not part of the baseline
-                plain = plain.model_copy(update={"refused": _baseline_refused(plain.text)})
-                report.baseline.append(score(q, plain))
+        # the baseline runs after, not between the copilot's questions, so neither evicts the other's cached
+        # prompt prefix from the server's one slot
+        for q in (questions if baseline else []):
+            bar.set_postfix_str(f"baseline {q.id}")
+            plain = ask_baseline(q.question, runtime, k)
+            [plain] = reaudit([plain], embedder=runtime.embedder)  # measured, not part of the baseline
+            plain = plain.model_copy(update={"refused": _baseline_refused(plain.text)})
+            report.baseline.append(score(q, plain))
     except KeyboardInterrupt:
         report.partial = True
     finally:

@@ -309,7 +309,8 @@ def generate(state: RunState) -> RunState:
                                                        question=state.standalone)}]
         result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
         state.draft = result.text
-        state.usage = Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens)
+        state.usage = Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                            cached_prompt_tokens=result.cached_tokens)
         state.timings.ttft_s = result.ttft_s
         state.timings.prompt_s = result.prompt_s or 0.0
         if looks_refused(state.draft) and not state.tool_calls:

@@ -176,6 +176,7 @@ class Timings(_Model):
 class Usage(_Model):
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int | None = Field(None, description="Prompt tokens the server took from its prompt cache.")
 
 
 class Step(_Model):
