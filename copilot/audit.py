@@ -54,13 +54,29 @@ def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[
     return out
 
 
+def _claim_periods(claim: str, num: Number) -> list[str]:
+    """The periods a claim gives a figure: those of the figure's own clause, or of a figure-free opening clause
+    ('In November, prices fell 50%'). A period elsewhere in the sentence may be about something else ('tariffs
+    from 2026 and $540 million of funding')."""
+    from copilot.compute import _clause
+
+    own = [p.code for p in find_periods(_clause(claim, num.start, num.end))]
+    if own:
+        return own
+    opening = re.match(r"^[^,;:]{0,60},", claim)
+    if opening and opening.end() <= num.start and not any(
+            n.kind not in ("year", "date") for n in extract_numbers(opening.group(0))):
+        return [p.code for p in find_periods(opening.group(0))]
+    return []
+
+
 def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: CorpusKnowledge,
                      pct_tol: float, rel_tol: float) -> str | None:
     """What the cited sources state ``num`` for, when that is another period or another name than the claim's;
     None when some stating place fits the claim (or says nothing to the contrary)."""
     from copilot.compute import _mentions, named_entities
 
-    claim_periods = [p.code for p in find_periods(claim)]
+    claim_periods = _claim_periods(claim, num)
     claim_names = named_entities(re.sub(r"\[\d+\]", " ", claim))
     contexts = [(ctx, c) for c in cited for ctx in _contexts(num, c, pct_tol, rel_tol)]
     if not contexts:

@@ -90,9 +90,10 @@ def withhold_instructions(text: str) -> str:
     return " ".join(WITHHELD if _INSTRUCTION.search(s) else s for s in sentences(text))
 
 
-def passage(text: str, question: str, max_tokens: int) -> str:
-    """The sentences of a chunk that bear on the question, with their neighbours while the budget allows: the
-    evidence at the size of the claim, not the whole chunk."""
+def passage(text: str, question: str, max_tokens: int, weights: dict[str, float] | None = None) -> str:
+    """The sentences of a chunk that bear on the question, best first, then their neighbours while the budget
+    allows: the evidence at the size of the claim, not the whole chunk. ``weights`` make a question word found
+    in few of the retrieved passages count more than one found in all of them."""
     from copilot.numbers import sentences
     from retrieval.search import lexical_tokens
 
@@ -108,14 +109,17 @@ def passage(text: str, question: str, max_tokens: int) -> str:
     scores = []
     for s in parts:
         toks = lexical_tokens(s)
-        scores.append(sum(1.0 for t in set(toks) if t in wanted or t[:5] in stems)
+        hits = {t if t in wanted else next((w for w in wanted if w[:5] == t[:5]), t) for t in set(toks)
+                if t in wanted or t[:5] in stems}
+        scores.append(sum((weights or {}).get(t, 1.0) for t in hits)
                       + 0.3 * bool(extract_numbers(s))
                       + 1.0 * any(within(p.code, q) for p in find_periods(s) for q in periods))
     best = max(range(len(parts)), key=lambda i: scores[i])
     keep = {best}
     used = count_tokens(parts[best])
     order = sorted(range(len(parts)), key=lambda i: (-scores[i], abs(i - best)))
-    for i in [best - 1, best + 1] + order:
+    scored = [i for i in order if scores[i] >= 1.0]
+    for i in scored + [best - 1, best + 1] + order:
         if 0 <= i < len(parts) and i not in keep:
             cost = count_tokens(parts[i])
             if used + cost > max_tokens:
@@ -130,13 +134,22 @@ def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = ""
                    passage_tokens: int = 0) -> list[Citation]:
     """Sources in rank order, numbered from 0, within the prompt's token budget (at least one). With a question
     and ``passage_tokens``, a text chunk is cut to the passage that bears on the question."""
+    from retrieval.search import lexical_tokens
+
     out: list[Citation] = []
     used = 0
+    weights: dict[str, float] = {}
+    if question and hits:
+        import math
+
+        words = set(lexical_tokens(question))
+        texts = [set(lexical_tokens(h.chunk.text)) for h in hits]
+        weights = {w: math.log(1 + len(texts) / (1 + sum(w in t for t in texts))) + 0.2 for w in words}
     for hit in hits:
         c = hit.chunk
-        text = withhold_instructions(c.text)
+        text = withhold_instructions(c.text.split(' It says: "')[0])  # a row's quote is for people, not the prompt
         if question and passage_tokens and c.kind == "text":
-            text = passage(text, question, passage_tokens)
+            text = passage(text, question, passage_tokens, weights)
         cost = count_tokens(text) + 12
         if out and used + cost > budget_tokens:
             continue
@@ -262,6 +275,8 @@ def retrieve(state: RunState) -> RunState:
                 if hit.chunk.id not in seen and hit.chunk.facts and len(state.hits) < state.k + 6:
                     seen.add(hit.chunk.id)
                     state.hits.append(hit)
+        # typed rows first: they are short, and the calculation is planned from them
+        state.hits.sort(key=lambda h: not h.chunk.facts)
     state.sources = number_sources(state.hits, rt.settings.evidence_tokens, state.standalone,
                                    rt.settings.passage_tokens)
     state.timings.retrieval_s = time.perf_counter() - started
