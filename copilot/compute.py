@@ -515,11 +515,21 @@ def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen
               who: dict[str, str | None] | None = None) -> ToolCall:
     result = run_tool(name, args)
     unit = _unit_of(name, inputs)
-    fmt = {a: f"{v:,.10g}" for a, v in args.items()} | {"result": f"{result:,.4g}" if abs(result) < 1000
-                                                        else f"{result:,.2f}".rstrip("0").rstrip(".")}
+
+    def shown(arg: str, value: float) -> str:
+        """An input as a person reads it: money and large figures with their unit and scale word."""
+        fact = inputs.get(arg)
+        if arg == "pct" or fact is None or fact.kind in ("percent", "points", "bp"):
+            return f"{value:,.10g}"
+        return format_number(value, fact.unit) if (fact.kind == "money" or abs(value) >= 1e6) else f"{value:,.10g}"
+
+    fmt = {a: shown(a, v) for a, v in args.items()}
+    fmt["result"] = (format_number(result, unit) if unit not in ("%", "pp", "bp", "x", "") and
+                     (_is_currency(unit) or abs(result) >= 1e6) else
+                     f"{result:,.4g}" if abs(result) < 1000 else f"{result:,.2f}".rstrip("0").rstrip("."))
     return ToolCall(name=name, args=args, result=result, formula=TOOLS[name].formula.format(**fmt), unit=unit,
-                    cites=sorted({f.n for f in inputs.values()}), labels={a: f.label((who or {}).get(a)) for a, f in inputs.items()},
-                    chosen_by=chosen_by)
+                    cites=sorted({f.n for f in inputs.values()}),
+                    labels={a: f.label((who or {}).get(a)) for a, f in inputs.items()}, chosen_by=chosen_by)
 
 
 @dataclass
