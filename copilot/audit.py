@@ -38,7 +38,7 @@ def _source_numbers(c: Citation) -> list[Number]:
 
 def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[tuple[list[str], str]]:
     """Where a cited source states ``num``: the periods and the text (entity, or clause) it states it for."""
-    from copilot.compute import _clause, context_periods
+    from copilot.compute import _clause, context_periods, is_heading
 
     out = []
     for f in c.facts:
@@ -46,12 +46,26 @@ def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[
             out.append(([f.period] if f.period else [], f.entity))
     if c.facts:
         return out
+    heading = None
     for sentence in sentences(c.text):
+        if is_heading(sentence):
+            heading = sentence
+            continue
         for n in extract_numbers(sentence, words=True):
             if _found(num, [n], pct_tol, rel_tol):
-                periods = context_periods(sentence, n.start, n.end, c.date or None, strict=True)
+                periods = context_periods(sentence, n.start, n.end, c.date or None, strict=True, heading=heading)
                 out.append((periods, _clause(sentence, n.start, n.end)))
     return out
+
+
+def _same_period(a: str, b: str) -> bool:
+    """The claim gives the figure the period the source states it for: the same span (a half-year figure is not
+    the year's), or either side unresolved or a range (then sharing any time is enough)."""
+    from copilot.periods import within
+
+    if a.startswith("*") or b.startswith("*") or ".." in a or ".." in b:
+        return overlaps(a, b)
+    return within(a, b) and within(b, a)
 
 
 def _claim_periods(claim: str, num: Number) -> list[str]:
@@ -83,10 +97,10 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
         return None
     reasons = []
     for (periods, about), c in contexts:
-        if claim_periods and periods and not any(overlaps(a, b) for a in claim_periods for b in periods):
+        if claim_periods and periods and not any(_same_period(a, b) for a in claim_periods for b in periods):
             reasons.append(", ".join(format_period(p) for p in periods[:2]))
             continue
-        about_names = named_entities(about)
+        about_names = named_entities(about, proper_only=True)
         if claim_names and about_names and not any(_mentions(about, n, knowledge) for n in claim_names):
             # the claim names someone the source states other figures for, and this figure for another name
             if any(_mentions(c.text, n, knowledge) for n in claim_names):

@@ -16,12 +16,13 @@ import re
 from dataclasses import dataclass, field
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import UNITS, CURRENCY_WORDS, extract_numbers, format_number, is_signed_kind, sentences, unit_of_text
+from copilot.numbers import CURRENCY_WORDS, UNITS, extract_numbers, format_number, is_signed_kind, sentences, unit_of_text
 from copilot.periods import MONTHS, find_periods, format_period, overlaps, sort_key, within, year_of
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, CorpusKnowledge, ToolCall
 
 log = logging.getLogger(__name__)
+CURRENCY_CODES = set(CURRENCY_WORDS.values())
 
 # What a question asks for, in general English, most specific first.
 _TWO_CALCS = re.compile(r"\bin (?:absolute|\w+) (?:terms )?and (?:in )?(?:percent(?:age)?|relative|%)|"
@@ -38,6 +39,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
                    r"\bhow much\b.*\bin percent|\bhow many percent"),
     ("ratio", r"\bhow many times\b|\bratio\b|\btimes (?:larger|bigger|more|higher|as)\b"),
     ("difference", r"\bhow (?:many|much) (?:more|fewer|less|higher|lower|bigger|smaller|larger)\b|\bdifference\b|"
+                   r"\bwhich\b.*\b(?:higher|lower|larger|smaller|more|less|bigger|greater)\b|^\s*compare\b|"
                    r"\bgap\b|\bby how (?:many|much)\b|\bhow much did\b.*\b(?:rise|fall|grow|increase|decrease|"
                    r"decline|drop|change|shrink)\b"),
     ("add", r"\bcombined\b|\btogether\b|\bsum of\b|\badded up\b|\bin total\b.*\b(?:and|plus)\b"),
@@ -73,17 +75,33 @@ def detect_intent(question: str) -> str | None:
     return intents[0] if intents else None
 
 
-def named_entities(text: str) -> list[str]:
-    """Capitalised names in ``text`` ('Brazil', 'Helvik Wind', 'UK'); months and question words left out."""
+_NAME = re.compile(r"\b[A-Z][\w.&-]*(?:'s?)?(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w.&-]*(?:'s?)?)*"
+                   r"(?:\s+(?!(?:19|20)\d\d\b)\d{1,3}[A-Za-z]?\b(?![.,]\d))?")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;(]\s+|\n\s*(?:[-*•#]+\s*)?|^\s*[-*•#]+\s*)$")
+
+
+def named_entities(text: str, proper_only: bool = False) -> list[str]:
+    """Capitalised names in ``text`` ('Brazil', 'Helvik Wind', 'UK', 'Round 5'); months, question words and units
+    left out; "Varland's Round 5" is two names. With ``proper_only``, a single capitalised word that only opens
+    a sentence or a line ('Gross margin was ...') is not taken for a name."""
     names = []
     months = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS}
-    for m in re.finditer(r"\b[A-Z][\w.&'-]*(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w.&-]*)*", text):
-        words = [w for w in re.sub(r"'s\b", "", m.group(0)).split()
-                 if w.lower().strip(".") not in months | _QUESTION_WORDS
-                 and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w)]
-        if words:
-            names.append(" ".join(words).strip(".'"))
-    return [n for n in names if n]
+    for m in _NAME.finditer(text):
+        for part in re.split(r"'s?\s+(?=[A-Z])", m.group(0)):
+            words = [w for w in part.split()
+                     if w.lower().strip(".'") not in months | _QUESTION_WORDS
+                     and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w) and w.lower() not in UNITS
+                     and w.strip(".'").upper() not in CURRENCY_CODES]
+            name = " ".join(words).strip(".'")
+            name = re.sub(r"'s?$", "", name)
+            if not name or re.fullmatch(r"\d+\w?", name):
+                continue
+            at_start = part is m.group(0).split("'")[0] or m.start() == 0
+            if proper_only and len(name.split()) == 1 and not name.isupper() and at_start and \
+                    _SENTENCE_START.search(text[:m.start()]):
+                continue
+            names.append(name)
+    return names
 
 
 def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
@@ -144,12 +162,16 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
         if c.facts:
             continue
         as_of = c.date or None
+        heading = None
         for sentence in sentences(c.text):
+            if is_heading(sentence):
+                heading = sentence
+                continue
             for num in extract_numbers(sentence, words=True):
                 if num.kind in ("year", "date") or (num.raw.isalpha() and not num.unit):
                     continue  # a year, a day, or a number word without a unit
                 clause = _clause(sentence, num.start, num.end)
-                periods = context_periods(sentence, num.start, num.end, as_of)
+                periods = context_periods(sentence, num.start, num.end, as_of, heading=heading)
                 names = named_entities(clause) or named_entities(sentence)
                 before = sentence[:num.start]
                 qualifier = "approx" if _HEDGE_WORDS.search(before) else (
@@ -161,6 +183,12 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
 
 def _is_currency(unit: str) -> bool:
     return bool(re.fullmatch(r"[A-Z]{3}", unit or ""))
+
+
+def is_heading(line: str) -> bool:
+    """A Markdown heading, or a short line with no figure that ends in a colon."""
+    line = line.strip()
+    return len(line) < 100 and (line.startswith("#") or (line.endswith(":") and not extract_numbers(line)))
 
 
 _DELIM = re.compile(r"[,;:()]|\b(?:while|whereas|but|and)\b")
@@ -175,23 +203,30 @@ def _clause(sentence: str, start: int, end: int) -> str:
     return clause if len(clause.split()) >= 3 else sentence
 
 
-def context_periods(sentence: str, start: int, end: int, as_of: str | None = None, strict: bool = False) -> list[str]:
+def context_periods(sentence: str, start: int, end: int, as_of: str | None = None, strict: bool = False,
+                    heading: str | None = None) -> list[str]:
     """The periods a figure at sentence[start:end] is stated for: those of its clause; else those of the sentence's
-    clauses that state no figure of their own ('In March 2025, Brazil shipped 2.4 million bags'); else, unless
-    ``strict``, the sentence's one period outside brackets. A period in '(Q3 2024: €139.0 million)' belongs to that
+    clauses that state no figure of their own ('In March 2025, Brazil shipped 2.4 million bags'); else those of
+    the heading the sentence stands under ('## Highlights of Q3 2025'); else, unless ``strict``, the sentence's one
+    period outside brackets. A period in '(Q3 2024: €139.0 million)' belongs to that
     bracket's figure, not to the figure before it."""
     clause = _clause(sentence, start, end)
     own = [p.code for p in find_periods(clause, as_of=as_of)]
     if own:
         return own
+    sentence = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), sentence)  # a bracket's period is its own
     bounds = [0] + [m.end() for m in _DELIM.finditer(sentence)] + [len(sentence)]
     free: list[str] = []
     for lo, hi in zip(bounds, bounds[1:]):
         part = sentence[lo:hi]
         if not any(n.kind not in ("year", "date") for n in extract_numbers(part)):
             free += [p.code for p in find_periods(part, as_of=as_of) if p.code not in free]
-    if free or strict:
+    if free:
         return free
+    if heading is not None:
+        return [p.code for p in find_periods(heading, as_of=as_of)]
+    if strict:
+        return []
     outside = re.sub(r"\([^)]*\)", " ", sentence)
     codes = {p.code for p in find_periods(outside, as_of=as_of)}
     return list(codes) if len(codes) == 1 else []
@@ -208,6 +243,11 @@ class Frame:
     unit: str
     premise: list[float]
     words: set[str]
+    weights: dict[str, float] = field(default_factory=dict)  # a word found in few figures' labels counts more
+
+    def weigh(self, facts: list["Fact"]) -> None:
+        labels = [{x[:5] for x in re.findall(r"[a-z][a-z-]+", (f.about + " " + f.entity).lower())} for f in facts]
+        self.weights = {w: 1.0 / (1 + sum(w[:5] in have for have in labels)) for w in self.words}
 
 
 def read_question(question: str, default_year: str | None = None) -> Frame:
@@ -225,6 +265,11 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
     words = {w for w in re.findall(r"[a-z][a-z-]+", question.lower()) if w not in _STOP and len(w) > 2}
     return Frame(question, detect_intents(question), periods, names, unit, premise, words)
+
+
+def _unit_fits(unit: str, asked: str) -> bool:
+    """'EUR/MWh' answers a question asked 'in euros'; 't' answers 'in tonnes'."""
+    return unit == asked or unit.split("/")[0] == asked
 
 
 def _word_overlap(words: set[str], text: str) -> float:
@@ -251,9 +296,13 @@ def _about(fact: Fact, name: str, knowledge: CorpusKnowledge) -> bool:
 
 
 def _score(fact: Fact, frame: Frame) -> float:
-    """How well a figure fits the question's words; typed table rows and figures with a unit first."""
-    return (_word_overlap(frame.words, fact.about + " " + fact.entity) + (0.5 if fact.entity else 0.0)
-            + (0.5 if fact.unit else 0.0))
+    """How well a figure fits the question's words (rarer words weigh more); typed table rows and figures with a
+    unit first."""
+    have = {x[:5] for x in re.findall(r"[a-z][a-z-]+", (fact.about + " " + fact.entity).lower())}
+    weights = frame.weights or {w: 1.0 for w in frame.words}
+    total = sum(weights.values()) or 1.0
+    overlap = sum(v for w, v in weights.items() if w[:5] in have) / total
+    return overlap + (0.5 if fact.entity else 0.0) + (0.5 if fact.unit else 0.0)
 
 
 def _pick(facts: list[Fact], frame: Frame, name: str | None, period: str | None, knowledge: CorpusKnowledge,
@@ -264,7 +313,7 @@ def _pick(facts: list[Fact], frame: Frame, name: str | None, period: str | None,
             continue
         if unit is not None and f.unit != unit:
             continue
-        if frame.unit and f.unit and f.unit != frame.unit:
+        if frame.unit and f.unit and not _unit_fits(f.unit, frame.unit):
             continue
         if name is not None and not _about(f, name, knowledge):
             continue
@@ -288,6 +337,7 @@ def _pair(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> tuple[
     want_pct = _asks_percent(frame) and "pct_change" not in frame.intents
     pool = [f for f in facts if (f.kind in ("percent", "points", "bp")) == want_pct]
     names = [n for n in frame.names if any(_about(f, n, knowledge) for f in pool)]
+    count = {n: sum(_about(f, n, knowledge) for f in pool) for n in names}
     periods = sorted(frame.periods, key=sort_key)
     candidates: list[tuple[float, Fact, Fact, str | None, str | None]] = []
     if len(periods) >= 2:
@@ -311,8 +361,9 @@ def _pair(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> tuple[
                         if a.periods and b.periods and not any(overlaps(x, y) for x in a.periods for y in b.periods):
                             continue
                         same_series = 1.0 if a.series and a.series == b.series else 0.0
-                        candidates.append((same_series + _score(a, frame) + _score(b, frame) - 0.1 * i, a, b,
-                                           na, nb))
+                        specific = 1 / (1 + count[na]) + 1 / (1 + count[nb])  # 'Round 5' over 'Varland'
+                        candidates.append((same_series + _score(a, frame) + _score(b, frame) - 0.1 * i + specific,
+                                           a, b, na, nb))
     if not candidates:
         return None
     return max(candidates, key=lambda c: c[0])[1:]
@@ -376,13 +427,14 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
         for name in _rarest(frame.names, facts, knowledge) or [None]:
             mine = [f for f in facts if name is None or _about(f, name, knowledge)]
             levels = [f for f in mine if f.kind not in ("percent", "points", "bp")
-                      and (not frame.unit or f.unit == frame.unit)]
+                      and (not frame.unit or _unit_fits(f.unit, frame.unit))]
             pct_fact = next((p for p in mine if p.kind == "percent" and (not wanted or abs(p.value) in wanted)), None)
             if not levels or (not wanted and pct_fact is None):
                 continue
             # the level stated with the change ('rose 8% to $4,200'), else the best match outside the asked period
-            with_change = [f for f in levels if pct_fact is not None and f.n == pct_fact.n and (
-                f.sentence == pct_fact.sentence if not f.entity else f.periods == pct_fact.periods)]
+            changes = [p for p in mine if p.kind == "percent" and (not wanted or abs(p.value) in wanted)]
+            with_change = [f for f in levels if any(f.n == p.n and (
+                f.sentence == p.sentence if not f.entity else f.periods == p.periods) for p in changes)]
             others = [f for f in levels if not any(_same_period(f, p) for p in frame.periods)
                       and (name is not None or _word_overlap(frame.words, f.about) > 0)]
             if not (with_change or others):
@@ -548,6 +600,7 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
     if not frame.intents:
         return out
     facts = source_facts(sources, knowledge)
+    frame.weigh(facts)
     plans = rules_plans(frame, facts, knowledge)
     if plans:
         out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who) for p in plans]

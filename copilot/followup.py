@@ -58,13 +58,16 @@ def substitute(previous: str, question: str) -> str | None:
         bare = bare.replace(p.text, " ")
     new_names = [n for n in named_entities(bare) if n.lower() not in previous.lower()]
     old_names = [n for n in named_entities(previous) if n.lower() not in question.lower()]
-    if new_names and old_names:
-        target, new = old_names[-1], new_names[0]
+    new = new_names[0] if new_names else None
+    for target in (old_names if new else []):  # the subject, usually named first, is what a follow-up swaps
+        if target not in out:
+            continue
         # a possessive follows its new owner: "Kestrel Renewables' revenue" -> "Tern Power's revenue"
         out = re.sub(re.escape(target) + r"(?:'s\b|'(?!\w))?",
                      lambda m: new + (("'" if new.endswith("s") else "'s") if m.group(0) != target else ""),
                      out, count=1)
         changed = True
+        break
     return out if changed else None
 
 

@@ -127,7 +127,7 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
             if scores[i] > 0 or abs(i - best) == 1:
                 keep.add(i)
                 used += cost
-    return " ".join(parts[i].strip() for i in sorted(keep))
+    return "\n".join(parts[i].strip() for i in sorted(keep))  # lines kept apart: a heading stays a heading
 
 
 def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = "",
@@ -264,8 +264,9 @@ def retrieve(state: RunState) -> RunState:
     state.knowledge = rt.knowledge
     state.hits = rt.search(_expanded_query(state.standalone, state.knowledge), state.k)
     frame = read_question(state.standalone)
-    if frame.intents:
-        # a calculation needs each named party's figure: one narrow search per name, its best rows added
+    if frame.intents or (frame.names and frame.periods):
+        # a calculation, or a figure for a name and a period, is most often in a table row: one narrow search per
+        # name, its best rows added
         seen = {h.chunk.id for h in state.hits}
         for name in frame.names[:3]:
             others = {w.lower() for n in frame.names if n != name for w in n.split()}
@@ -412,8 +413,8 @@ def audit_step(state: RunState) -> RunState:
     return state
 
 
-_MONEY_QUESTION = re.compile(r"\b(?:price|prices|priced|cost|costs|costing|worth|revenue|dividend|salary|fee|tariff "
-                             r"rate|how much money|how many (?:dollars|euros|pounds|yen|yuan))\b", re.I)
+_MONEY_QUESTION = re.compile(r"\b(?:price|prices|priced|dividend|dividends|salary|fee|fees|how much money|"
+                             r"how many (?:dollars|euros|pounds|yen|yuan))\b", re.I)
 _MOVE = re.compile(r"\b(?:price|cost|revenue)s?\s+(?:change|rise|increase|fall|drop|move|swing|growth)", re.I)
 
 

@@ -100,11 +100,30 @@ def test_a_figure_stated_for_another_period_is_flagged():
 
 
 def test_a_figure_stated_for_another_name_is_flagged():
-    src = source(0, "Brazil shipped 2.4 million bags in March 2025, while Colombia shipped 1.1 million bags.")
+    src = source(0, "In March 2025, Brazil shipped 2.4 million bags, while Colombia shipped 1.1 million bags.")
     report, _ = audit_answer("Colombia shipped 2.4 million bags in March 2025 [0].", [src])
     assert report.claims[0].numbers[0].found_in == "mismatched"
     ok, _ = audit_answer("Brazil shipped 2.4 million bags in March 2025 [0].", [src])
     assert ok.claims[0].verdict == "supported"
+
+
+def test_a_word_opening_a_sentence_is_not_taken_for_another_name():
+    src = source(0, "Baohai Windtech reported results for H1 2025. Gross margin was 17.8% in H1 2025.")
+    report, _ = audit_answer("Baohai Windtech's gross margin was 17.8% in H1 2025 [0].", [src])
+    assert report.claims[0].verdict == "supported"
+
+
+def test_a_half_year_figure_given_for_the_full_year_is_flagged():
+    src = source(0, "Revenue was RMB 15.02 billion in H1 2024 and RMB 18.64 billion in H1 2025.")
+    report, _ = audit_answer("Revenue for the full year 2024 was RMB 15.02 billion [0].", [src])
+    assert [t.found_in for t in report.claims[0].numbers if t.kind == "money"] == ["mismatched"]
+
+
+def test_a_heading_gives_its_period_to_the_lines_under_it():
+    src = source(0, "## Highlights of Q3 2025\n- Revenue of €236.9 million.\n- EBITDA of €162.3 million.")
+    bad, _ = audit_answer("Revenue was €236.9 million in Q4 2025 [0].", [src])
+    ok, _ = audit_answer("Revenue was €236.9 million in Q3 2025 [0].", [src])
+    assert bad.claims[0].numbers[0].found_in == "mismatched" and ok.claims[0].verdict == "supported"
 
 
 def test_an_answer_resting_on_a_mismatched_figure_is_corrected_or_refused(wind, fake_llm):
