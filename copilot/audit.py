@@ -118,7 +118,8 @@ def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float
             continue
         if num.kind in ("quantity", "money") and cand.kind in ("percent", "points", "bp"):
             continue
-        if num.kind == "money" and cand.kind == "money" and num.unit and cand.unit and num.unit != cand.unit:
+        if num.kind == "money" and cand.kind == "money" and num.unit and cand.unit and \
+                num.unit.split("/")[0] != cand.unit.split("/")[0]:
             continue  # €450 is not $450
         if num.kind == "money" and cand.kind not in ("money",) and abs(cand.value) < 1e5:
             continue

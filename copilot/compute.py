@@ -32,11 +32,11 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("implied_prior", r"\b(?:given|implied|implies|imply|back out|assuming)\b.*\d+(?:\.\d+)?\s?(?:%|percent)"
                       r"|\d+(?:\.\d+)?\s?(?:%|percent)\s+(?:rise|increase|jump|gain|growth|decline|drop|fall)"
                       r".*\b(?:before|prior|previous|earlier)\b"),
-    ("share", r"\b(?:what|which) (?:share|percentage|proportion|fraction|portion|percent)\b|\bshare of (?:the )?total\b"
-              r"|\bpercent(?:age)? of (?:the )?(?:total|overall|all)\b|\baccount(?:ed)? for what\b"),
     ("pct_change", r"percent(?:age)? change|% change|\bby what percent|\bgrowth rate\b|"
                    r"percent(?:age)? (?:increase|decrease|decline|rise|drop|fall|growth|gain)|"
                    r"\bhow much\b.*\bin percent|\bhow many percent"),
+    ("share", r"\b(?:what|which) (?:share|percentage|proportion|fraction|portion|percent)\b|\bshare of (?:the )?total\b"
+              r"|\bpercent(?:age)? of (?:the )?(?:total|overall|all)\b|\baccount(?:ed)? for what\b"),
     ("ratio", r"\bhow many times\b|\bratio\b|\btimes (?:larger|bigger|more|higher|as)\b"),
     ("difference", r"\bhow (?:many|much) (?:more|fewer|less|higher|lower|bigger|smaller|larger)\b|\bdifference\b|"
                    r"\bwhich\b.*\b(?:higher|lower|larger|smaller|more|less|bigger|greater)\b|^\s*compare\b|"
@@ -104,8 +104,14 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
     return names
 
 
+#: Words that open many names, so a name's first word alone does not stand for it ('United Kingdom').
+_GENERIC_OPENERS = {"united", "new", "north", "south", "east", "west", "general", "national", "first", "great", "royal",
+                    "american", "international", "global", "central", "the", "china", "bank", "state", "federal"}
+
+
 def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
-    """Does ``text`` name ``name`` or one of its aliases? Short all-capital names match only in capitals."""
+    """Does ``text`` name ``name``, one of its aliases, or its short form (a company's distinctive first word:
+    'Marlin' for 'Marlin Subsea Cables')? Short all-capital names match only in capitals."""
     for alias in knowledge.names(name):
         alias = alias.strip()
         if not alias:
@@ -113,6 +119,9 @@ def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
         flags = 0 if (len(alias) <= 4 and alias.upper() == alias) else re.I
         if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w])", text, flags):
             return True
+    first = name.split()[0] if len(name.split()) > 1 and not re.search(r"\d", name) else ""
+    if len(first) >= 4 and first.lower() not in _GENERIC_OPENERS and first[0].isupper():
+        return re.search(r"(?<![\w-])" + re.escape(first) + r"(?:'s)?(?![\w])", text) is not None
     return False
 
 
@@ -170,6 +179,8 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
             for num in extract_numbers(sentence, words=True):
                 if num.kind in ("year", "date") or (num.raw.isalpha() and not num.unit):
                     continue  # a year, a day, or a number word without a unit
+                if num.kind == "quantity" and not num.unit and re.search(r"\b[A-Z][a-z]+\s$", sentence[:num.start]):
+                    continue  # part of a name: 'Round 5', 'Phase 2'
                 clause = _clause(sentence, num.start, num.end)
                 periods = context_periods(sentence, num.start, num.end, as_of, heading=heading)
                 names = named_entities(clause) or named_entities(sentence)
@@ -191,7 +202,7 @@ def is_heading(line: str) -> bool:
     return len(line) < 100 and (line.startswith("#") or (line.endswith(":") and not extract_numbers(line)))
 
 
-_DELIM = re.compile(r"[,;:()]|\b(?:while|whereas|but|and)\b")
+_DELIM = re.compile(r"[,;:()]|\b(?:while|whereas|but|and|against|versus|vs\.?|compared (?:with|to))\b")
 
 
 def _clause(sentence: str, start: int, end: int) -> str:

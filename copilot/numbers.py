@@ -57,6 +57,7 @@ _NUMBER = re.compile(
 )
 _CUR_AFTER = re.compile(r"^\s?(?P<w>" + "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True)) + r")\b", re.I)
 _DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.I)
+_DATE_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b", re.I)
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")\b(?=[\s-]+[a-z])", re.I)
 
 
@@ -116,6 +117,10 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
             kind, unit = "percent", "%"
         elif currency:
             kind, unit = "money", currency
+            per = re.match(r"^\s?(?:/|per\s)\s?([A-Za-z][A-Za-z0-9]*)", clean[end:])
+            if per and (unit_of_text(per.group(1)) or per.group(1) in ("share", "unit", "barrel", "tonne", "kg")):
+                unit = f"{currency}/{unit_of_text(per.group(1)) or per.group(1)}"
+                end += per.end()
         else:
             kind = "quantity"
             unit = unit_of_text(clean[end:])
@@ -123,7 +128,8 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
             before = clean[max(0, start - 12):start]
             if is_int and not scale and not unit and 1900 <= value <= 2100:
                 kind = "year"
-            elif is_int and not scale and value <= 31 and _DATE_BEFORE.search(before):
+            elif is_int and not scale and value <= 31 and (_DATE_BEFORE.search(before)
+                                                             or _DATE_AFTER.match(clean[end:])):
                 kind = "date"
         out.append(Number(raw=clean[start:end].strip(), value=value, kind=kind, start=start, end=end, unit=unit))
     if words:
@@ -188,6 +194,9 @@ def format_number(value: float, unit: str = "") -> str:
         return _short(value) + " percentage points"
     if unit == "bp":
         return _short(value) + " bp"
+    if "/" in unit and unit.split("/")[0] in CURRENCY_WORDS.values():  # a price per unit: '€64.83/MWh'
+        money, per = unit.split("/", 1)
+        return format_number(value, money) + f"/{per}"
     if unit in SYMBOL or unit in CURRENCY_WORDS.values():
         sign = "-" if value < 0 else ""
         prefix = SYMBOL.get(unit, unit + " ")

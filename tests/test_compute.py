@@ -150,7 +150,7 @@ def test_no_calculation_without_a_calculation_question():
 def test_figures_in_text_carry_units_periods_and_names():
     facts = {f.value: f for f in source_facts([COFFEE])}
     assert facts[2.4e6].periods == ["2025-03"] and "Brazil" in facts[2.4e6].names
-    assert facts[4200].unit == "USD" and facts[8].kind == "percent"
+    assert facts[4200].unit == "USD/t" and facts[8].kind == "percent"
 
 
 def test_named_entities():

@@ -7,7 +7,8 @@ from copilot.periods import find_periods, format_period, overlaps, sort_key, wit
 
 
 @pytest.mark.parametrize("text,value,kind,unit", [
-    ("€450 per MWh", 450, "money", "EUR"),
+    ("€450 per MWh", 450, "money", "EUR/MWh"),
+    ("$4,200/t", 4200, "money", "USD/t"),
     ("¥350,000", 350_000, "money", "JPY"),
     ("RMB 1.2 million", 1.2e6, "money", "CNY"),
     ("1.2 million euros", 1.2e6, "money", "EUR"),
