@@ -18,6 +18,7 @@ from copilot.citations import render_citations
 from copilot.compute import calculation_citation, compute, detect_intent, question_periods
 from copilot.errors import EmptyCorpus
 from copilot.numbers import MONTHS, extract_numbers, format_number, numbers_match
+from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
 from copilot.settings import Settings
 from copilot.types import Answer, Citation, SearchHit, Step, Timings, Usage
@@ -279,7 +280,7 @@ def _runtime(settings: Settings | None, runtime: Runtime | None) -> Runtime:
 def ask(question: str, *, k: int | None = None, settings: Settings | None = None, runtime: Runtime | None = None,
         session_id: str = "", on_token=None, on_step=None, save: bool = True) -> Answer:
     rt = _runtime(settings, runtime)
-    question = " ".join(question.split())
+    question = clean_question(question, rt.settings.max_question_chars)
     if not question:
         from copilot.errors import CopilotError
 
