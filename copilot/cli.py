@@ -255,6 +255,37 @@ def info(ctx):
 
 
 @cli.command()
+@click.option("--idle-s", type=float, default=0.0, show_default=True,
+              help="Stop after this many seconds without a request (0: run until stopped).")
+@click.option("--stop", is_flag=True, help="Stop the model server of this data folder.")
+@click.option("--status", is_flag=True, help="Say whether a model server runs for this data folder.")
+@click.pass_context
+def serve(ctx, idle_s, stop, status):
+    """Serve the embedded model for this data folder, shared by every process that uses it.
+
+    CLI commands, UI sessions and eval on the same data folder attach to it (127.0.0.1, with a key only this
+    user can read) and their requests queue; without one, the first that needs the model starts it in the
+    background, and it stops after COPILOT_LLM_IDLE_S idle seconds.
+    """
+    from copilot.llm_server import running, serve as run_server, stop_server
+
+    s = _settings(ctx)
+    if stop or status:
+        info = running(s.home)
+        if info is None:
+            click.echo(f"no model server runs for {s.home}")
+        elif status:
+            click.echo(f"model server for {s.home}: pid {info['pid']}, http://127.0.0.1:{info['port']}/v1, "
+                       f"{info['model']} ({info['gguf']})")
+        else:
+            click.echo(f"stopped the model server for {s.home} (pid {stop_server(s.home)})")
+        return
+    run_server(s, idle_s=idle_s, on_ready=lambda info: click.echo(
+        f"serving {info['model']} for {s.home} on http://127.0.0.1:{info['port']}/v1 (pid {info['pid']}); "
+        + (f"stops after {idle_s:.0f}s idle" if idle_s else "Ctrl-C stops it"), err=True))
+
+
+@cli.command()
 @click.option("--port", type=int, default=8501, show_default=True)
 @click.pass_context
 def ui(ctx, port):

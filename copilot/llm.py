@@ -160,14 +160,14 @@ class EmbeddedLlama(OpenAIChat):
     _lock = threading.Lock()
 
     def __init__(self, gguf, threads: int = 2, ctx: int = 4096, port: int = 0, timeout_s: float = 180.0,
-                 temperature: float = 0.0, alias: str = "qwen2.5-coder-1.5b-instruct"):
+                 temperature: float = 0.0, alias: str = "qwen2.5-coder-1.5b-instruct", api_key: str | None = None):
         from pathlib import Path
 
         import xllamacpp as xl
 
         if not Path(gguf).exists():
             raise ModelAssetError(f"model file {gguf} not found; run `copilot setup` (or `make setup`)")
-        key = secrets.token_hex(16)
+        key = api_key or secrets.token_hex(16)
         port = port or _free_port()
         params = xl.CommonParams()
         params.model.path = str(gguf)
@@ -234,9 +234,15 @@ class FakeChat:
 
 
 def make_llm(settings) -> ChatModel:
+    """The configured endpoint; else the data folder's shared model server (started if none runs); else, with
+    ``COPILOT_LLM_SHARED=false``, a llama.cpp server of this process alone."""
     if settings.llm_base_url:
         return OpenAIChat(settings.llm_base_url, settings.llm_api_key, settings.llm_model, settings.llm_timeout_s,
                           settings.temperature)
+    if settings.llm_shared:
+        from copilot.llm_server import ensure
+
+        return ensure(settings)
     from copilot.assets import gguf_path
 
     return EmbeddedLlama(settings.llm_gguf or gguf_path(settings.models_dir), threads=settings.llm_threads,

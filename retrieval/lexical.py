@@ -3,7 +3,8 @@ updated one document at a time, so a new process searches a large store without 
 
 Scores follow the Lucene variant of BM25 that ``bm25s`` uses (k1 = 1.5, b = 0.75,
 idf = ln(1 + (N - df + 0.5) / (df + 0.5))). Postings are stored per (token, chunk) with the term frequency and the
-chunk length, so a query reads only the postings of its own tokens. The index remembers which version (file hash)
+chunk length, grouped per (token, document) in one packed array, so a query reads only its own tokens' postings
+in a few rows and a document is added or removed by its own rows. The index remembers which version (file hash)
 of each document it holds; ``VectorStore.sync_lexical`` brings it in line with the store's manifest, which repairs
 it after a crash, after another process's ingest, or when the tokenizer changed (its fingerprint is stored).
 """
@@ -24,13 +25,16 @@ B = 0.75
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, file_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, file_hash TEXT NOT NULL, n_chunks INTEGER NOT NULL,
+    total_length INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
-    date TEXT NOT NULL, source_doc TEXT NOT NULL, length INTEGER NOT NULL, tokens TEXT NOT NULL);
+    date TEXT NOT NULL, source_doc TEXT NOT NULL, length INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
-CREATE TABLE IF NOT EXISTS postings (token TEXT NOT NULL, rowid INTEGER NOT NULL, tf INTEGER NOT NULL,
-    length INTEGER NOT NULL, PRIMARY KEY (token, rowid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS postings (token TEXT NOT NULL, doc_id TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (token, doc_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS postings_doc ON postings (doc_id);
 """
+SCHEMA_VERSION = "3"  # postings packed per (token, document)
 
 
 def chunk_tokens(title: str, text: str) -> list[str]:
@@ -55,15 +59,17 @@ class LexicalIndex:
         self.db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        fingerprint = tokenizer_fingerprint()
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
-        if row is None or row[0] != fingerprint:
-            with self._write():
-                self.db.execute("DELETE FROM postings")
-                self.db.execute("DELETE FROM chunks")
-                self.db.execute("DELETE FROM docs")
+        fingerprint = tokenizer_fingerprint() + "/" + SCHEMA_VERSION
+        with self._write():
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
+            if row is None or row[0] != fingerprint:  # another tokenizer or layout: start empty, sync refills
+                for table in ("postings", "chunks", "docs"):
+                    self.db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 (fixed names)
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('tokenizer', ?)", (fingerprint,))
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
 
     def _write(self):
         return _Transaction(self.db, self._lock)
@@ -79,21 +85,30 @@ class LexicalIndex:
 
     def put(self, doc_id: str, file_hash: str, chunks) -> None:
         """Index one document version (all its chunks), replacing any version held before."""
-        with self._write():
-            self._remove(doc_id)
-            for c in chunks:
-                row_source = c.row.source_doc if c.row is not None else ""
-                self._add_chunk(c.id, doc_id, c.date or "", row_source, chunk_tokens(c.title, c.text))
-            self.db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?)", (doc_id, file_hash))
+        self._put(doc_id, file_hash, ((c.id, c.date or "", c.row.source_doc if c.row is not None else "",
+                                       chunk_tokens(c.title, c.text)) for c in chunks))
 
     def put_records(self, doc_id: str, file_hash: str, records) -> None:
         """Like ``put``, from stored (id, text, metadata) records."""
+        self._put(doc_id, file_hash, ((cid, str(meta.get("date", "") or ""), str(meta.get("row_source_doc", "") or ""),
+                                       chunk_tokens(str(meta.get("title", "") or ""), text or ""))
+                                      for cid, text, meta in records))
+
+    def _put(self, doc_id: str, file_hash: str, items) -> None:
         with self._write():
             self._remove(doc_id)
-            for cid, text, meta in records:
-                self._add_chunk(cid, doc_id, str(meta.get("date", "") or ""), str(meta.get("row_source_doc", "") or ""),
-                                chunk_tokens(str(meta.get("title", "") or ""), text or ""))
-            self.db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?)", (doc_id, file_hash))
+            postings: dict[str, list[int]] = {}
+            n_chunks = total = 0
+            for chunk_id, date, source_doc, tokens in items:
+                n_chunks += 1
+                total += len(tokens)
+                cur = self.db.execute("INSERT OR REPLACE INTO chunks (chunk_id, doc_id, date, source_doc, length) "
+                                      "VALUES (?, ?, ?, ?, ?)", (chunk_id, doc_id, date, source_doc, len(tokens)))
+                for token, tf in Counter(tokens).items():
+                    postings.setdefault(token, []).extend((cur.lastrowid, tf, len(tokens)))
+            self.db.executemany("INSERT INTO postings VALUES (?, ?, ?)",
+                                ((t, doc_id, np.asarray(v, dtype=np.int64).tobytes()) for t, v in postings.items()))
+            self.db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", (doc_id, file_hash, n_chunks, total))
 
     def remove(self, doc_id: str) -> None:
         with self._write():
@@ -104,21 +119,9 @@ class LexicalIndex:
             for table in ("postings", "chunks", "docs"):
                 self.db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
 
-    def _add_chunk(self, chunk_id, doc_id, date, source_doc, tokens) -> None:
-        counts = Counter(tokens)
-        cur = self.db.execute("INSERT OR REPLACE INTO chunks (chunk_id, doc_id, date, source_doc, length, tokens) "
-                              "VALUES (?, ?, ?, ?, ?, ?)",
-                              (chunk_id, doc_id, date, source_doc, len(tokens), " ".join(counts)))
-        rowid = cur.lastrowid
-        self.db.executemany("INSERT OR REPLACE INTO postings VALUES (?, ?, ?, ?)",
-                            [(t, rowid, n, len(tokens)) for t, n in counts.items()])
-
     def _remove(self, doc_id: str) -> None:
-        rows = self.db.execute("SELECT rowid, tokens FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
-        self.db.executemany("DELETE FROM postings WHERE token = ? AND rowid = ?",
-                            [(t, rowid) for rowid, tokens in rows for t in tokens.split(" ")])
-        self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-        self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc_id,))
+        for table in ("postings", "chunks", "docs"):
+            self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))  # noqa: S608 (fixed names)
 
     # --- reading ------------------------------------------------------------------------------------------
     def count(self) -> int:
@@ -131,41 +134,49 @@ class LexicalIndex:
         the filters allow; and the same normalised score of each chunk id in ``also`` (0 when no token matches)."""
         tokens = list(dict.fromkeys(tokens))
         with self._lock:
-            n_docs, total = self.db.execute("SELECT COUNT(*), COALESCE(SUM(length), 0) FROM chunks").fetchone()
+            n_docs, total = self.db.execute("SELECT COALESCE(SUM(n_chunks), 0), COALESCE(SUM(total_length), 0) "
+                                            "FROM docs").fetchone()
             if not n_docs or not tokens:
                 return [], {}
             avgdl = total / n_docs
             ids_parts, score_parts = [], []
             for token in tokens:
-                rows = self.db.execute("SELECT rowid, tf, length FROM postings WHERE token = ?", (token,)).fetchall()
-                if not rows:
+                blobs = self.db.execute("SELECT data FROM postings WHERE token = ?", (token,)).fetchall()
+                if not blobs:
                     continue
-                arr = np.asarray(rows, dtype=np.float64)
-                df = len(rows)
+                arr = np.frombuffer(b"".join(b[0] for b in blobs), dtype=np.int64).reshape(-1, 3)
+                df = len(arr)
                 idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-                tf, dl = arr[:, 1], arr[:, 2]
+                tf, dl = arr[:, 1].astype(np.float64), arr[:, 2].astype(np.float64)
                 score_parts.append(idf * tf / (tf + K1 * (1 - B + B * dl / avgdl)))
-                ids_parts.append(arr[:, 0].astype(np.int64))
+                ids_parts.append(arr[:, 0])
             if not ids_parts:
                 return [], {}
-            rowids, inverse = np.unique(np.concatenate(ids_parts), return_inverse=True)
-            scores = np.bincount(inverse, weights=np.concatenate(score_parts))
+            # one dense array indexed by rowid: summing and ranking without sorting every match
+            dense = np.bincount(np.concatenate(ids_parts), weights=np.concatenate(score_parts))
             if doc_ids or date_from or date_to:
                 allowed = self._allowed(doc_ids, date_from, date_to)
-                keep = np.isin(rowids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-                rowids, scores = rowids[keep], scores[keep]
+                mask = np.zeros(len(dense), dtype=bool)
+                keep = np.fromiter((r for r in allowed if r < len(dense)), dtype=np.int64)
+                mask[keep] = True
+                dense[~mask] = 0.0
+            rowids = np.flatnonzero(dense)
             if not len(rowids):
                 return [], {}
+            scores = dense[rowids]
             best = float(scores.max()) or 1e-9
-            order = np.argsort(-scores, kind="stable")[:pool]
+            if len(rowids) > pool:
+                part = np.argpartition(-scores, pool - 1)[:pool]
+                order = part[np.argsort(-scores[part], kind="stable")]
+            else:
+                order = np.argsort(-scores, kind="stable")
             top_rowids = [int(r) for r in rowids[order]]
             names = self._chunk_ids(top_rowids)
             top = [(names[r], float(s) / best) for r, s in zip(top_rowids, scores[order]) if r in names]
             extra: dict[str, float] = {}
             if also:
-                by_rowid = dict(zip(rowids.tolist(), scores.tolist()))
                 for cid, rowid in self._rowids(list(also)).items():
-                    extra[cid] = by_rowid.get(rowid, 0.0) / best
+                    extra[cid] = float(dense[rowid]) / best if rowid < len(dense) else 0.0
             return top, extra
 
     def _allowed(self, doc_ids, date_from, date_to) -> set[int]:

@@ -32,9 +32,9 @@ class HybridSearcher:
 
     def search(self, query: str, k: int = 6, doc_ids: list[str] | None = None,
                date_from: str | None = None, date_to: str | None = None) -> list[SearchHit]:
-        if self.store.count() == 0:
+        index = self.store.sync_lexical()  # re-reads the manifest: what another process committed is seen
+        if not self.store.committed():
             return []
-        index = self.store.sync_lexical()
         qvec = self.embedder.embed([query])[0]
 
         def allowed(meta: dict) -> bool:

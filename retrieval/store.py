@@ -188,8 +188,8 @@ class VectorStore:
         return version is not None and version.file_hash == meta.get("file_hash")
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, str, dict, float]]:
-        n = max(1, min(n, self.count()))
-        res = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n,
+        # no count() first: Chroma answers a larger n with what it has, and count() costs a scan on a big store
+        res = self.chunks.query(query_embeddings=[vector.tolist()], n_results=max(1, n),
                                 include=["documents", "metadatas", "distances"])
         return list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
 
