@@ -165,3 +165,16 @@ def test_large_file_shows_chunks_and_resumes(runtime, tmp_path, settings, capsys
     assert f"24/{total}" in capsys.readouterr().err  # the bar starts at the chunks already embedded
     assert resumed[0] == 24 + 8  # the first batch of the rerun starts after the chunks already embedded
     assert runtime.store.count() == report.files[0].chunks == seen[-1][1]
+
+
+def test_two_uploads_with_one_name_are_both_kept(runtime, tmp_path):
+    from retrieval.ingest import save_upload
+
+    uploads = tmp_path / "home" / "uploads"
+    first = save_upload(uploads, "report.txt", b"Brent crude closed at $81 a barrel.")
+    second = save_upload(uploads, "../report.txt", b"Henry Hub gas fell to $2.90.")
+    assert first != second and first.name == second.name == "report.txt" and second.is_relative_to(uploads)
+    assert save_upload(uploads, "report.txt", b"Brent crude closed at $81 a barrel.") == first
+    for path in (first, second):
+        assert [f.status for f in runtime.ingest([path], progress=False).files] == ["added"]
+    assert len(runtime.store.committed()) == 2

@@ -157,3 +157,14 @@ def test_two_concurrent_cli_questions_share_one_server_and_both_answer(tmp_path)
         assert "stopped" in stopped.stdout or "no model server" in stopped.stdout
     assert llm_server.running(tmp_path / "home") is None
     time.sleep(0.5)
+
+
+def test_serve_command_has_help_and_reports_no_server(tmp_path):
+    from click.testing import CliRunner
+
+    from copilot.cli import cli
+
+    runner = CliRunner()
+    assert "--stop" in runner.invoke(cli, ["serve", "--help"]).output
+    result = runner.invoke(cli, ["--home", str(tmp_path / "h"), "serve", "--status"])
+    assert result.exit_code == 0 and "no model server runs" in result.output
