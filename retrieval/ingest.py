@@ -186,6 +186,14 @@ def ingest(paths: list[Path], store: VectorStore, embedder, settings, progress: 
     return IngestReport(files=results, seconds=round(time.perf_counter() - started, 3))
 
 
+def _same_file(stored: str, here: str) -> bool:
+    """Is a manifest path the file at real path ``here``? New entries hold real paths; older ones may hold the
+    path as it was typed (relative), which is resolved here (no system call for the common, absolute case)."""
+    if not stored:
+        return False
+    return stored == here or (not os.path.isabs(stored) and os.path.realpath(stored) == here)
+
+
 def _claim_id(doc: LoadedDoc, item: FileToIngest, store: VectorStore) -> str:
     """The id this file is stored under. An id stays with its file: a file stored before keeps its id; another
     file may take an id only when the file that held it is gone (moved). Otherwise ``DocIdCollision``."""
@@ -194,10 +202,10 @@ def _claim_id(doc: LoadedDoc, item: FileToIngest, store: VectorStore) -> str:
     explicit = doc.id_declared
     if not explicit:
         for version in committed.values():  # stored before under an older id (e.g. a stem from an older version)
-            if version.path and os.path.realpath(version.path) == here:
+            if _same_file(version.path, here):
                 return version.doc_id
     previous = committed.get(doc.doc_id)
-    if previous and previous.path and os.path.realpath(previous.path) != here and os.path.exists(previous.path):
+    if previous and previous.path and not _same_file(previous.path, here) and os.path.exists(previous.path):
         how = "its front matter declares" if explicit else "its path gives"
         raise DocIdCollision(f"{how} document id {doc.doc_id!r}, which belongs to {previous.path}; give one of them "
                              "another doc_id in its front matter" + ("" if explicit else " or ingest with --root"))
@@ -247,6 +255,6 @@ def _ingest_one(item: FileToIngest, store: VectorStore, embedder, settings, seen
                             kind="table" if doc.is_table else "text"), chunks)
     store.remove_stale(doc.doc_id, file_hash)
     for version in list(store.committed().values()):  # the file now declares another id: its old one goes
-        if version.doc_id != doc.doc_id and version.path and os.path.realpath(version.path) == here:
+        if version.doc_id != doc.doc_id and _same_file(version.path, here):
             store.remove_document(version.doc_id)
     return FileResult(path=str(path), status="replaced" if previous else "added", chunks=len(chunks))

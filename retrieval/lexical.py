@@ -133,7 +133,7 @@ class LexicalIndex:
         """The ``pool`` best chunks for ``tokens`` as (chunk_id, score / best score), best first, among the chunks
         the filters allow; and the same normalised score of each chunk id in ``also`` (0 when no token matches)."""
         tokens = list(dict.fromkeys(tokens))
-        with self._lock:
+        with self._lock, _Snapshot(self.db):
             n_docs, total = self.db.execute("SELECT COALESCE(SUM(n_chunks), 0), COALESCE(SUM(total_length), 0) "
                                             "FROM docs").fetchone()
             if not n_docs or not tokens:
@@ -209,6 +209,21 @@ class LexicalIndex:
             out.update(self.db.execute(
                 f"SELECT chunk_id, rowid FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part).fetchall())
         return out
+
+
+class _Snapshot:
+    """One read transaction: every statement of a search sees the same committed state."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("COMMIT")
+        return False
 
 
 class _Transaction:
