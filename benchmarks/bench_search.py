@@ -47,6 +47,9 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=3, help="fresh processes per size")
     ap.add_argument("--store-dir", type=Path, help="keep the generated stores here and reuse them on the next run "
                                                    "(default: a temporary folder, removed at the end)")
+    ap.add_argument("--chroma-server", type=int, nargs="*", default=[], metavar="SIZE",
+                    help="at these sizes, also measure cold processes against a Chroma server (chroma run) over "
+                         "the same store")
     ap.add_argument("--cold-child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.cold_child:
@@ -121,14 +124,56 @@ def main() -> None:
                 "dense_only_p50_ms": round(pct(dense, 50) * 1e3, 1), "dense_only_p95_ms": round(pct(dense, 95) * 1e3, 1),
                 "hybrid_over_dense_p50": round(pct(hybrid, 50) / pct(dense, 50), 2),
             }
+            if size in args.chroma_server:
+                results[f"{size}"]["chroma_server"] = _server_mode(settings, rt0.embedder, queries, args.cold_runs)
             print(size, results[f"{size}"], flush=True)
     write_results("search", {"corpus": "GENERATED synthetic chunks (see the script's docstring)",
                              "queries": args.queries, "k": 6, "by_size": results})
 
 
-def _cold_process(home: Path, queries: list[str]) -> dict:
+def _server_mode(settings, embedder, queries: list[str], runs: int) -> dict:
+    """Cold and warm searches when the store is served by ``chroma run`` (its HNSW index stays loaded)."""
+    import socket
+
+    from copilot.runtime import Runtime
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    chroma = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(settings.chroma_path), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        url = f"http://127.0.0.1:{port}"
+        rt = Runtime(settings.model_copy(update={"chroma_url": url}), embedder=embedder)
+        t0 = time.perf_counter()
+        rt.search(queries[0], 6)  # the server loads its index; the client's lexical index is filled once
+        first_s = time.perf_counter() - t0
+        warm = []
+        for q in queries[1:]:
+            t0 = time.perf_counter()
+            rt.search(q, 6)
+            warm.append(time.perf_counter() - t0)
+        cold = [_cold_process(settings.home, queries[1 + run:] + queries[:1], url) for run in range(runs)]
+        first = sorted(c["first_ms"] for c in cold)[len(cold) // 2]
+        return {"first_search_after_server_start_s": round(first_s, 2),
+                "warm_p50_ms": round(pct(warm, 50) * 1e3, 1), "cold_first_search_ms": first,
+                "cold_over_warm": round(first / (pct(warm, 50) * 1e3), 2), "cold_runs": cold}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _cold_process(home: Path, queries: list[str], chroma_url: str | None = None) -> dict:
     """Run one search in a new Python process over the store at ``home``; its own timings come back as JSON."""
-    job = json.dumps({"home": str(home), "queries": queries[:11]})
+    job = json.dumps({"home": str(home), "queries": queries[:11], "chroma_url": chroma_url})
     out = subprocess.run([sys.executable, __file__, "--cold-child", job], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -157,7 +202,8 @@ def _cold_child(job: dict) -> None:
     timed(VectorStore, "sync_lexical", "lexical")  # the persisted index opened and checked against the manifest
     timed(LexicalIndex, "search", "lexical")
 
-    rt = Runtime(Settings(home=Path(job["home"]), models_home=ROOT / ".copilot" / "models"))
+    rt = Runtime(Settings(home=Path(job["home"]), models_home=ROOT / ".copilot" / "models",
+                          chroma_url=job.get("chroma_url")))
     rt.store, rt.embedder  # noqa: B018 (opened before the clock starts, as any process must)
     open_s = time.perf_counter() - t0
     t0 = time.perf_counter()

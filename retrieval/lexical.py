@@ -57,19 +57,27 @@ class LexicalIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self.db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         fingerprint = tokenizer_fingerprint() + "/" + SCHEMA_VERSION
+        if self._fingerprint() == fingerprint:
+            return  # the common case: open and read, no write at all
+        self.db.execute("PRAGMA journal_mode=WAL")  # kept in the file: readers never wait for a writer
         with self._write():
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            row = self.db.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
-            if row is None or row[0] != fingerprint:  # another tokenizer or layout: start empty, sync refills
+            if self._fingerprint() != fingerprint:  # another tokenizer or layout: start empty, sync refills
                 for table in ("postings", "chunks", "docs"):
                     self.db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 (fixed names)
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('tokenizer', ?)", (fingerprint,))
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
+
+    def _fingerprint(self) -> str | None:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
+        except sqlite3.OperationalError:  # a new file: no tables yet
+            return None
+        return row[0] if row else None
 
     def _write(self):
         return _Transaction(self.db, self._lock)
