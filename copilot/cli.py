@@ -267,6 +267,8 @@ def serve(ctx, idle_s, stop, status):
     user can read) and their requests queue; without one, the first that needs the model starts it in the
     background, and it stops after COPILOT_LLM_IDLE_S idle seconds.
     """
+    import os
+
     from copilot.llm_server import running, serve as run_server, stop_server
 
     s = _settings(ctx)
@@ -283,6 +285,10 @@ def serve(ctx, idle_s, stop, status):
     run_server(s, idle_s=idle_s, on_ready=lambda info: click.echo(
         f"serving {info['model']} for {s.home} on http://127.0.0.1:{info['port']}/v1 (pid {info['pid']}); "
         + (f"stops after {idle_s:.0f}s idle" if idle_s else "Ctrl-C stops it"), err=True))
+    click.echo("model server stopped", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # llama.cpp's threads may still be busy with a request: a stopped server ends now
 
 
 @cli.command()

@@ -9,6 +9,8 @@ Files in the data folder:
 - ``llm-server.lock``: held (flock) by the serving process for its whole life; free means no server.
 - ``llm-server.json``: pid, port, api key, model file (mode 0600: only this user can read the key).
 - ``llm-server.start.lock``: held while one process checks for a server and starts one.
+- ``llm-server.queue.lock``: held by the process (or thread) whose request the server is answering; the others
+  wait their turn on it, so waiting does not count against a request's timeout.
 - ``llm-server.used``: touched at every request; the server stops after ``llm_idle_s`` without one.
 - ``llm-server.log``: the background server's output.
 """
@@ -32,7 +34,8 @@ from copilot.llm import OpenAIChat
 def _files(home: Path) -> dict[str, Path]:
     home = Path(home)
     return {name: home / f"llm-server.{ext}" for name, ext in
-            (("lock", "lock"), ("info", "json"), ("start", "start.lock"), ("used", "used"), ("log", "log"))}
+            (("lock", "lock"), ("info", "json"), ("start", "start.lock"), ("used", "used"), ("log", "log"),
+             ("queue", "queue.lock"))}
 
 
 @contextlib.contextmanager
@@ -69,20 +72,25 @@ def running(home: Path) -> dict | None:
 
 
 class SharedLlama(OpenAIChat):
-    """The data folder's model server, used through the OpenAI protocol; every call marks the server as in use."""
+    """The data folder's model server, used through the OpenAI protocol. Requests from every process and thread
+    take turns (a lock in the data folder): the timeout applies to a request once its turn comes, not to the wait.
+    Every call marks the server as in use."""
 
     def __init__(self, info: dict, home: Path, timeout_s: float, temperature: float):
         super().__init__(f"http://127.0.0.1:{info['port']}/v1", info["key"], info["model"], timeout_s, temperature)
         self.endpoint = f"shared llama.cpp at http://127.0.0.1:{info['port']}/v1 (pid {info['pid']})"
         self.pid = info["pid"]
         self._used = _files(home)["used"]
+        self._queue = _files(home)["queue"]
 
     def chat(self, messages, **kwargs):
         self._touch()
-        try:
-            return super().chat(messages, **kwargs)
-        finally:
+        with _flock(self._queue):
             self._touch()
+            try:
+                return super().chat(messages, **kwargs)
+            finally:
+                self._touch()
 
     def _touch(self) -> None:
         with contextlib.suppress(OSError):
@@ -232,11 +240,25 @@ def stop_server(home: Path, timeout_s: float = 30.0) -> int | None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and running(home) is not None:
+    while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.2)
-    if running(home) is not None:
+    if _alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        while running(home) is not None and time.monotonic() < deadline + 10:
+        while _alive(pid) and time.monotonic() < deadline + 10:
             time.sleep(0.2)
     return pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (our own child, not yet reaped) has ended
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True

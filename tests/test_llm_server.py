@@ -7,7 +7,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -132,31 +131,54 @@ def test_a_server_that_cannot_start_is_one_error_and_leaves_nothing_running(tmp_
 
 @pytest.mark.llm
 @pytest.mark.real
-def test_two_concurrent_cli_questions_share_one_server_and_both_answer(tmp_path):
+def test_two_cli_questions_and_two_ui_sessions_at_once_share_one_server_and_all_answer(tmp_path):
+    """Two `copilot ask` processes and two sessions of one UI-like process (threads on one Runtime, as Streamlit
+    runs them) ask together: one model server starts, the requests queue, every question is answered."""
+    from copilot.pipeline import ask_stream
+    from copilot.runtime import Runtime
+    from copilot.types import Answer
+
+    home = tmp_path / "home"
     copilot = [sys.executable, "-m", "copilot.cli"]
-    env = dict(os.environ, COPILOT_HOME=str(tmp_path / "home"), COPILOT_MODELS_HOME=str(MODELS))
+    # short replies keep four queued answers on two cores within a few minutes; the queue is what is tested
+    env = dict(os.environ, COPILOT_HOME=str(home), COPILOT_MODELS_HOME=str(MODELS), COPILOT_LLM_MAX_TOKENS="64")
     subprocess.run(copilot + ["ingest", "--quiet", str(CORPUS)], env=env, check=True, capture_output=True)
-    questions = ["Which mine is MP Materials expanding output at?",
-                 "What did China agree to after the Trump-Xi meeting in late October?"]
+    cli_questions = ["Which mine is MP Materials expanding output at?",
+                     "What did China agree to after the Trump-Xi meeting in late October?"]
+    ui_questions = ["Which companies recycle magnets?", "What happened to Lynas shares?"]
+    ui = Runtime(Settings(home=home, models_home=MODELS, llm_max_tokens=64))
+    ui_answers: dict[int, object] = {}
+
+    def session(i: int, question: str) -> None:
+        try:
+            ui_answers[i] = list(ask_stream(question, runtime=ui, session_id=f"ui-{i}"))[-1]
+        except Exception as exc:  # reported by the assertion below
+            ui_answers[i] = exc
+
     try:
         procs = [subprocess.Popen(copilot + ["ask", "--json", q], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for q in questions]
-        outs = [p.communicate(timeout=600) for p in procs]
+                                  stderr=subprocess.PIPE, text=True) for q in cli_questions]
+        threads = [threading.Thread(target=session, args=(i, q)) for i, q in enumerate(ui_questions)]
+        for t in threads:
+            t.start()
+        outs = [p.communicate(timeout=900) for p in procs]
+        for t in threads:
+            t.join(900)
         for p, (out, err) in zip(procs, outs):
             assert p.returncode == 0, err
             answer = json.loads(out)
             assert answer["text"] and answer["model"]
-        info = llm_server.running(tmp_path / "home")
-        assert info is not None  # one server, still up for the next question
-        servers = subprocess.run(["pgrep", "-f", f"copilot.cli serve"], capture_output=True, text=True).stdout.split()
-        mine = [pid for pid in servers if f"COPILOT_HOME={tmp_path / 'home'}".encode() in
-                open(f"/proc/{pid}/environ", "rb").read().replace(b"\0", b"\n")]
-        assert mine == [str(info["pid"])]
+        assert all(isinstance(a, Answer) and a.text for a in ui_answers.values()) and len(ui_answers) == 2, ui_answers
+        info = llm_server.running(home)
+        assert info is not None and isinstance(ui.llm, llm_server.SharedLlama) and ui.llm.pid == info["pid"]
+        servers = subprocess.run(["pgrep", "-f", "copilot.cli serve"], capture_output=True, text=True).stdout.split()
+        mine = [pid for pid in servers if f"COPILOT_HOME={home}\n".encode() in
+                open(f"/proc/{pid}/environ", "rb").read().replace(b"\0", b"\n") + b"\n"]
+        assert mine == [str(info["pid"])]  # one server for the four questions
     finally:
         stopped = subprocess.run(copilot + ["serve", "--stop"], env=env, capture_output=True, text=True)
         assert "stopped" in stopped.stdout or "no model server" in stopped.stdout
-    assert llm_server.running(tmp_path / "home") is None
-    time.sleep(0.5)
+    assert llm_server.running(home) is None
 
 
 def test_serve_command_has_help_and_reports_no_server(tmp_path):
