@@ -74,27 +74,36 @@ def setup(ctx, no_llm):
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--reset", is_flag=True, help="Delete the collection first and rebuild it.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Name documents by their path relative to this folder (default: the folder holding each "
+                   "named folder, so `ingest a` names a/x.txt 'a/x.txt').")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def ingest(ctx, paths, reset, as_json, quiet):
+def ingest(ctx, paths, reset, root, as_json, quiet):
     """Add files or folders (txt, md, html, pdf, csv) to the store. Default: the bundled corpus/.
 
-    Unchanged files are skipped, changed files replace their old chunks, unreadable files are
-    reported and skipped. Exit code 0: all ingested; 2: partial (some files failed).
+    A document's id is the doc_id of its front matter, else its path relative to the ingest root: the
+    same path again replaces, another path with the same file name adds. Unchanged files are skipped,
+    changed files replace their old chunks, unreadable files and id collisions are reported and
+    skipped; every file a folder walk leaves out (unsupported type, hidden, a README, a link loop) is
+    listed with its reason. A large file shows chunks done and time left, and an interrupted run resumes
+    from the chunks already embedded. Exit code 0: all ingested; 2: partial (some files failed).
     """
     rt = _runtime(ctx)
     if reset:
         rt.store.reset()
         rt.__dict__.pop("store", None)
         rt.__dict__.pop("searcher", None)
-    report = rt.ingest(list(paths) or [rt.settings.corpus_dir], progress=not quiet and not as_json)
+    report = rt.ingest(list(paths) or [rt.settings.corpus_dir], progress=not quiet and not as_json, root=root)
     if as_json:
         click.echo(json.dumps(report.to_dict() | {"chunks_written": report.chunks_written}, indent=2))
     else:
+        for f in report.by_status("skipped"):
+            click.echo(f"left out {f.path}: {f.reason}", err=True)
         for f in report.by_status("failed"):
-            click.echo(f"skipped {f.path}: {f.reason}", err=True)
-        counts = {s: len(report.by_status(s)) for s in ("added", "replaced", "unchanged", "failed")}
+            click.echo(f"failed {f.path}: {f.reason}", err=True)
+        counts = {s: len(report.by_status(s)) for s in ("added", "replaced", "unchanged", "failed", "skipped")}
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items())
                    + f"; {report.chunks_written} chunks written in {report.seconds:.1f}s")
     if report.partial:
@@ -151,31 +160,38 @@ def ask(ctx, question, k, as_json, session, stream):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the re-audited answers here (JSONL).")
+@click.option("--store", "check_store", is_flag=True,
+              help="Also check each exported source text against the store (catches edited sources).")
 @click.pass_context
-def audit(ctx, file, output):
+def audit(ctx, file, output, check_store):
     """Re-audit exported answers (JSONL): every claim checked against the sources it cites.
 
-    Prints one line per answer; exit code 1 if any claim is unsupported.
+    Prints one line per answer. Exit code 0: every verdict as exported and none unsupported; 1: a claim is
+    unsupported, a verdict changed since export, or (with --store) a source differs from the store; 2: the
+    file is empty, unreadable or not exported answers.
     """
-    from copilot.export import answers_to_jsonl, figures_line, read_jsonl, reaudit
+    from copilot.export import answers_to_jsonl, check_sources_against_store, figures_line, read_jsonl, reaudit
 
+    answers = read_jsonl(file)
     rt = _runtime(ctx)
     s = rt.settings
-    answers = read_jsonl(file)
     fresh = reaudit(answers, embedder=rt.embedder, pct_tolerance=s.pct_tolerance, rel_tolerance=s.rel_tolerance)
-    bad = 0
+    failed = False
     for old, new in zip(answers, fresh):
-        before = [c.verdict for c in old.audit.claims] if old.audit else []
+        before = [c.verdict for c in old.audit.claims] if old.audit else None
         after = [c.verdict for c in new.audit.claims]
-        changed = " (verdicts changed since export)" if before and before != after else ""
-        bad += sum(v == "unsupported" for v in after)
-        click.echo(f"{new.id}: {figures_line(new)}{changed}")
+        changed = before != after and not (before is None and not after)
+        problems = check_sources_against_store(old, rt.store) if check_store else []
+        failed |= changed or bool(problems) or "unsupported" in after
+        click.echo(f"{new.id}: {figures_line(new)}" + (" (verdicts changed since export)" if changed else ""))
         for c in new.audit.claims:
             if c.verdict != "supported":
                 click.echo(f"    {c.verdict}: {c.text[:90]} -- {c.reason}")
+        for problem in problems:
+            click.echo(f"    store: {problem}")
     if output:
         output.write_text(answers_to_jsonl(fresh), encoding="utf-8")
-    if bad:
+    if failed:
         sys.exit(1)
 
 
@@ -236,6 +252,43 @@ def info(ctx):
     click.echo(f"store: {s.chroma_url or s.chroma_path} collection={s.collection} {rt.store.stats()}")
     click.echo(f"llm: {s.llm_base_url or 'embedded llama.cpp'} model={s.llm_model}")
     click.echo(f"settings hash: {s.settings_hash()}")
+
+
+@cli.command()
+@click.option("--idle-s", type=float, default=0.0, show_default=True,
+              help="Stop after this many seconds without a request (0: run until stopped).")
+@click.option("--stop", is_flag=True, help="Stop the model server of this data folder.")
+@click.option("--status", is_flag=True, help="Say whether a model server runs for this data folder.")
+@click.pass_context
+def serve(ctx, idle_s, stop, status):
+    """Serve the embedded model for this data folder, shared by every process that uses it.
+
+    CLI commands, UI sessions and eval on the same data folder attach to it (127.0.0.1, with a key only this
+    user can read) and their requests queue; without one, the first that needs the model starts it in the
+    background, and it stops after COPILOT_LLM_IDLE_S idle seconds.
+    """
+    import os
+
+    from copilot.llm_server import running, serve as run_server, stop_server
+
+    s = _settings(ctx)
+    if stop or status:
+        info = running(s.home)
+        if info is None:
+            click.echo(f"no model server runs for {s.home}")
+        elif status:
+            click.echo(f"model server for {s.home}: pid {info['pid']}, http://127.0.0.1:{info['port']}/v1, "
+                       f"{info['model']} ({info['gguf']})")
+        else:
+            click.echo(f"stopped the model server for {s.home} (pid {stop_server(s.home)})")
+        return
+    run_server(s, idle_s=idle_s, on_ready=lambda info: click.echo(
+        f"serving {info['model']} for {s.home} on http://127.0.0.1:{info['port']}/v1 (pid {info['pid']}); "
+        + (f"stops after {idle_s:.0f}s idle" if idle_s else "Ctrl-C stops it"), err=True))
+    click.echo("model server stopped", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # llama.cpp's threads may still be busy with a request: a stopped server ends now
 
 
 @cli.command()

@@ -41,11 +41,25 @@ class LoadError(CopilotError):
     """One file could not be read; ingestion skips it and reports the reason."""
 
 
+class DocIdCollision(LoadError):
+    """Two different files claim the same document id; the second is not ingested and the report says why."""
+
+
+class QuestionError(CopilotError):
+    """A question is empty or longer than the configured limit."""
+
+
 class ToolInputError(CopilotError):
     """A numeric tool call was rejected: an input is not in the cited sources or the call makes no sense."""
 
 
 class EvalFileError(CopilotError):
     """A question file is malformed."""
+
+    exit_code = 2
+
+
+class ExportFileError(CopilotError):
+    """An exported answers file is empty, unreadable or not made of exported answers."""
 
     exit_code = 2

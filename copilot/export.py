@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from copilot.errors import EvalFileError
+from copilot.errors import ExportFileError
 from copilot.numbers import format_number
 from copilot.types import Answer
 
@@ -20,14 +20,21 @@ def answers_to_jsonl(answers: list[Answer]) -> str:
 
 
 def read_jsonl(path: Path) -> list[Answer]:
+    """Exported answers from a JSONL file; ``ExportFileError`` when it is unreadable, empty or malformed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportFileError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     answers = []
-    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             answers.append(Answer.from_dict(json.loads(line)))
         except (ValueError, TypeError) as exc:
-            raise EvalFileError(f"{path}:{line_no}: not an exported answer ({str(exc).splitlines()[0][:120]})")
+            raise ExportFileError(f"{path}:{line_no}: not an exported answer ({str(exc).splitlines()[0][:120]})")
+    if not answers:
+        raise ExportFileError(f"{path} holds no exported answers (an empty file cannot be audited)")
     return answers
 
 
@@ -41,42 +48,59 @@ def figures_line(answer: Answer) -> str:
             f"{a.numbers_traced}/{a.numbers_stated}; invented citations removed: {a.invented_citations_removed}")
 
 
-def _md_cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+def _md(text) -> str:
+    """Text from a document, a person or the model, made inert in Markdown: HTML tags and entities are escaped (a
+    rendered report never runs ``<script>`` or ``<img onerror>``), and link and image brackets are escaped so no
+    field becomes a live link."""
+    text = html.escape(strip_controls(str(text)), quote=False)
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
+def _md_refs(numbers) -> str:
+    return " ".join(f"\\[{n}\\]" for n in numbers)
+
+
+def _md_cell(text) -> str:
+    return " ".join(_md(text).split()).replace("|", "\\|")
 
 
 def answers_to_markdown(answers: list[Answer], title: str = "Audited Q&A") -> str:
-    out = [f"# {title}", ""]
+    """A Markdown report. Every field that comes from a question, a document or the model goes through ``_md``."""
+    out = [f"# {_md_cell(title)}", ""]
     for i, a in enumerate(answers, start=1):
-        out += [f"## {i}. {a.question}", "", a.text, ""]
+        out += [f"## {i}. {_md_cell(a.question)}", "", _md(a.text), ""]
         refs = a.cited()
         if refs:
             out += ["**References**", ""]
             for c in refs:
                 meta = ", ".join(x for x in (c.publisher, c.date, f"seed {c.seed}" if c.seed else "") if x)
-                out.append(f"- [{c.n}] {c.title or c.doc_id}" + (f" ({meta})" if meta else ""))
+                out.append(f"- {_md_refs([c.n])} {_md_cell(c.title or c.doc_id)}" + (f" ({_md_cell(meta)})" if meta else ""))
                 out.append(f"  > {_md_cell(c.text)}")
             out.append("")
         if a.tool_calls:
             out += ["**Calculations**", "", "| [n] | tool | formula | result | inputs from |", "|---|---|---|---|---|"]
             for t in a.tool_calls:
-                out.append(f"| [{t.n}] | {t.name} | {_md_cell(t.formula)} | {format_number(t.result, t.unit)} | "
-                           f"{' '.join(f'[{n}]' for n in t.cites)} |")
+                out.append(f"| {_md_refs([t.n])} | {_md_cell(t.name)} | {_md_cell(t.formula)} | "
+                           f"{_md_cell(format_number(t.result, t.unit))} | "
+                           f"{_md_refs(t.cites)} |")
             out.append("")
         if a.audit and a.audit.claims:
             out += ["**Audit**", "", "| claim | cites | verdict | reason | figures |", "|---|---|---|---|---|"]
             for c in a.audit.claims:
                 figs = ", ".join(f"{t.raw} ({t.found_in})" for t in c.numbers) or "-"
-                out.append(f"| {_md_cell(c.text)} | {' '.join(f'[{n}]' for n in c.citations) or '-'} | "
-                           f"{MARKS[c.verdict]} | {_md_cell(c.reason)} | {_md_cell(figs)} |")
+                out.append(f"| {_md_cell(c.text)} | {_md_refs(c.citations) or '-'} | "
+                           f"{MARKS.get(c.verdict, _md_cell(c.verdict))} | {_md_cell(c.reason)} | {_md_cell(figs)} |")
             out.append("")
-        out += [f"*{figures_line(a)}*", "", f"> {a.disclaimer}", "",
-                f"<sub>model: {a.model} · settings {a.settings_hash} · {a.created_at} · answer {a.id}</sub>", ""]
+        out += [f"*{_md_cell(figures_line(a))}*", "", f"> {_md_cell(a.disclaimer)}", "",
+                f"<sub>model: {_md_cell(a.model)} · settings {_md_cell(a.settings_hash)} · {_md_cell(a.created_at)} · "
+                f"answer {_md_cell(a.id)}</sub>", ""]
     return "\n".join(out)
 
 
 def answers_to_html(answers: list[Answer], title: str = "Audited Q&A") -> str:
-    e = html.escape
+    def e(text) -> str:
+        return html.escape(strip_controls(str(text)))
+
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>"
              "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.45}"
              "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px;vertical-align:top}"
@@ -117,9 +141,16 @@ def answers_to_html(answers: list[Answer], title: str = "Audited Q&A") -> str:
     return "\n".join(parts)
 
 
+def strip_controls(text: str) -> str:
+    """Text without control characters other than tab and newline (a NUL or an escape sequence never reaches an
+    export raw)."""
+    return "".join(ch for ch in text if ch in "\t\n" or not (ord(ch) < 32 or 127 <= ord(ch) < 160))
+
+
 def safe_cell(value) -> str:
-    """Spreadsheet-safe text: a cell that starts like a formula is prefixed with an apostrophe."""
-    text = "" if value is None else str(value)
+    """Spreadsheet-safe text: control characters removed; a cell that starts like a formula is prefixed with an
+    apostrophe."""
+    text = "" if value is None else strip_controls(str(value))
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -146,6 +177,23 @@ def answers_to_csv(answers: list[Answer]) -> str:
 
 
 FORMATS = {"jsonl": answers_to_jsonl, "md": answers_to_markdown, "html": answers_to_html, "csv": answers_to_csv}
+
+
+def check_sources_against_store(answer: Answer, store) -> list[str]:
+    """Problems with the source texts an exported answer carries, compared with the store: a source whose chunk
+    is gone or whose text differs from what the store holds. Calculation sources are derived, not stored."""
+    stored = store.texts([c.chunk_id for c in answer.citations if c.kind != "calculation" and c.chunk_id])
+    problems = []
+    for c in answer.citations:
+        if c.kind == "calculation":
+            continue
+        if not c.chunk_id:
+            problems.append(f"source [{c.n}] names no stored chunk")
+        elif c.chunk_id not in stored:
+            problems.append(f"source [{c.n}] ({c.chunk_id}) is not in the store (changed or removed since export)")
+        elif stored[c.chunk_id] != c.text:
+            problems.append(f"source [{c.n}] ({c.chunk_id}) differs from the stored text")
+    return problems
 
 
 def reaudit(answers: list[Answer], embedder=None, **policy) -> list[Answer]:

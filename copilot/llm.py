@@ -27,8 +27,9 @@ class ChatResult:
 
 
 def _prompt_seconds(obj) -> float | None:
-    timings = (getattr(obj, "model_extra", None) or {}).get("timings") or {}
-    ms = timings.get("prompt_ms")
+    extra = getattr(obj, "model_extra", None)
+    timings = extra.get("timings") if isinstance(extra, dict) else None
+    ms = timings.get("prompt_ms") if isinstance(timings, dict) else None
     return ms / 1000 if isinstance(ms, (int, float)) else None
 
 
@@ -37,6 +38,15 @@ def _cached_tokens(obj) -> int | None:
     timings = (getattr(obj, "model_extra", None) or {}).get("timings") or {}
     n = timings.get("cache_n")
     return int(n) if isinstance(n, (int, float)) else None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:160]}" if text else type(exc).__name__
+
+
+def _int(value) -> int:
+    return value if isinstance(value, int) else 0
 
 
 class ChatModel(Protocol):
@@ -63,6 +73,9 @@ class OpenAIChat:
         self.client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=0)
 
     def chat(self, messages, *, max_tokens=256, json_schema=None, on_token=None) -> ChatResult:
+        """One reply. Every failure of the endpoint (unreachable, timeout, HTTP error, a reply that is not an OpenAI
+        chat completion, an empty reply; streaming or not) raises ``LLMUnavailable`` naming the endpoint."""
+        import httpx
         import openai
 
         kwargs = dict(model=self.name, messages=messages, max_tokens=max_tokens, temperature=self.temperature)
@@ -72,21 +85,41 @@ class OpenAIChat:
         started = time.perf_counter()
         try:
             if on_token is None:
-                resp = self.client.chat.completions.create(**kwargs)
-                usage = resp.usage
-                return ChatResult(text=resp.choices[0].message.content or "",
-                                  prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                                  completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-                                  seconds=time.perf_counter() - started, prompt_s=_prompt_seconds(resp),
-                                  cached_tokens=_cached_tokens(resp))
-            return self._stream(kwargs, on_token, started)
+                result = self._complete(kwargs, started)
+            else:
+                result = self._stream(kwargs, on_token, started)
         except openai.APITimeoutError:
             raise LLMUnavailable(f"the LLM at {self.endpoint} did not answer within its timeout") from None
         except openai.APIConnectionError as exc:
             raise LLMUnavailable(f"cannot reach the LLM at {self.endpoint}: {exc.__cause__ or exc}") from None
         except openai.APIStatusError as exc:
-            msg = str(exc.message).splitlines()[0][:200]
+            msg = (str(exc.message).splitlines() or [""])[0][:200]
             raise LLMUnavailable(f"the LLM at {self.endpoint} answered HTTP {exc.status_code}: {msg}") from None
+        except httpx.TimeoutException:
+            raise LLMUnavailable(f"the LLM at {self.endpoint} did not answer within its timeout") from None
+        except (openai.APIError, httpx.HTTPError) as exc:
+            raise LLMUnavailable(f"the LLM at {self.endpoint} failed: {_one_line(exc)}") from None
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            # a 200 reply that is not an OpenAI chat completion (HTML, plain text, JSON of another shape)
+            raise LLMUnavailable(f"the LLM at {self.endpoint} sent a malformed reply ({_one_line(exc)}); "
+                                 "is it an OpenAI-compatible chat endpoint?") from None
+        if not result.text.strip():
+            raise LLMUnavailable(f"the LLM at {self.endpoint} sent an empty reply")
+        return result
+
+    def _complete(self, kwargs, started) -> ChatResult:
+        resp = self.client.chat.completions.create(**kwargs)
+        choices = getattr(resp, "choices", None)
+        if not isinstance(choices, list) or not choices:
+            raise ValueError(f"no choices in a {type(resp).__name__} reply")
+        text = choices[0].message.content
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"message content is {type(text).__name__}, not text")
+        usage = getattr(resp, "usage", None)
+        return ChatResult(text=text or "", prompt_tokens=_int(getattr(usage, "prompt_tokens", 0)),
+                          completion_tokens=_int(getattr(usage, "completion_tokens", 0)),
+                          seconds=time.perf_counter() - started, prompt_s=_prompt_seconds(resp),
+                          cached_tokens=_cached_tokens(resp))
 
     def _stream(self, kwargs, on_token, started) -> ChatResult:
         parts: list[str] = []
@@ -94,20 +127,28 @@ class OpenAIChat:
         usage = None
         prompt_s = None
         cached = None
+        events = 0
         stream = self.client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **kwargs)
         for event in stream:
-            if event.usage:
+            if not hasattr(event, "choices"):
+                raise TypeError(f"a stream event is {type(event).__name__}, not a chat completion chunk")
+            events += 1
+            if getattr(event, "usage", None):
                 usage = event.usage
             prompt_s = _prompt_seconds(event) or prompt_s
             cached = _cached_tokens(event) if _cached_tokens(event) is not None else cached
-            if event.choices and event.choices[0].delta and event.choices[0].delta.content:
+            piece = event.choices[0].delta.content if event.choices and event.choices[0].delta else None
+            if piece:
+                if not isinstance(piece, str):
+                    raise TypeError(f"a stream delta is {type(piece).__name__}, not text")
                 if ttft is None:
                     ttft = time.perf_counter() - started
-                piece = event.choices[0].delta.content
                 parts.append(piece)
                 on_token(piece)
-        return ChatResult(text="".join(parts), prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                          completion_tokens=getattr(usage, "completion_tokens", 0) or 0, ttft_s=ttft,
+        if not events:
+            raise ValueError("the stream carried no chat completion events")
+        return ChatResult(text="".join(parts), prompt_tokens=_int(getattr(usage, "prompt_tokens", 0)),
+                          completion_tokens=_int(getattr(usage, "completion_tokens", 0)), ttft_s=ttft,
                           seconds=time.perf_counter() - started, prompt_s=prompt_s if prompt_s is not None else ttft,
                           cached_tokens=cached)
 
@@ -131,14 +172,14 @@ class EmbeddedLlama(OpenAIChat):
     _lock = threading.Lock()
 
     def __init__(self, gguf, threads: int = 2, ctx: int = 4096, port: int = 0, timeout_s: float = 180.0,
-                 temperature: float = 0.0, alias: str = "qwen2.5-coder-1.5b-instruct"):
+                 temperature: float = 0.0, alias: str = "qwen2.5-coder-1.5b-instruct", api_key: str | None = None):
         from pathlib import Path
 
         import xllamacpp as xl
 
         if not Path(gguf).exists():
             raise ModelAssetError(f"model file {gguf} not found; run `copilot setup` (or `make setup`)")
-        key = secrets.token_hex(16)
+        key = api_key or secrets.token_hex(16)
         port = port or _free_port()
         params = xl.CommonParams()
         params.model.path = str(gguf)
@@ -205,9 +246,15 @@ class FakeChat:
 
 
 def make_llm(settings) -> ChatModel:
+    """The configured endpoint; else the data folder's shared model server (started if none runs); else, with
+    ``COPILOT_LLM_SHARED=false``, a llama.cpp server of this process alone."""
     if settings.llm_base_url:
         return OpenAIChat(settings.llm_base_url, settings.llm_api_key, settings.llm_model, settings.llm_timeout_s,
                           settings.temperature)
+    if settings.llm_shared:
+        from copilot.llm_server import ensure
+
+        return ensure(settings)
     from copilot.assets import gguf_path
 
     return EmbeddedLlama(settings.llm_gguf or gguf_path(settings.models_dir), threads=settings.llm_threads,

@@ -24,6 +24,7 @@ from copilot.compute import calculation_citation, compute, named_entities, read_
 from copilot.errors import CopilotError, EmptyCorpus
 from copilot.numbers import extract_numbers, numbers_match
 from copilot.periods import find_periods, format_period, within, year_of
+from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
 from copilot.types import Answer, AuditReport, Citation, CorpusKnowledge, SearchHit, Step, Timings, ToolCall, Usage
 from prompts import DISCLAIMER, REFUSAL, WITHHELD, render
@@ -471,7 +472,7 @@ def ask(question: str, *, k: int | None = None, settings=None, runtime: Runtime 
     """Answer ``question``; with ``session_id`` (or an explicit ``history``), follow-ups are read in the light
     of the conversation."""
     rt = runtime or default_runtime(settings)
-    question = " ".join(question.split())
+    question = clean_question(question, rt.settings.max_question_chars)
     if not question:
         raise CopilotError("the question is empty")
     if history is None and session_id:

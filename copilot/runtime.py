@@ -51,10 +51,11 @@ class Runtime:
             self._llm = make_llm(self.settings)
         return self._llm
 
-    def ingest(self, paths, progress: bool = True, on_file=None):
+    def ingest(self, paths, progress: bool = True, on_file=None, root=None, on_chunks=None):
         from retrieval.ingest import ingest
 
-        return ingest(paths, self.store, self.embedder, self.settings, progress=progress, on_file=on_file)
+        return ingest(paths, self.store, self.embedder, self.settings, progress=progress, on_file=on_file, root=root,
+                      on_chunks=on_chunks)
 
     def search(self, query: str, k: int | None = None, **filters):
         return self.searcher.search(query, k or self.settings.k, **filters)

@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Fields that say where things live or hold secrets: they do not change what an answer says.
-_UNHASHED = {"home", "models_home", "corpus_dir", "llm_api_key", "chroma_url", "llm_port", "llm_threads", "llm_timeout_s"}
+_UNHASHED = {"home", "models_home", "corpus_dir", "llm_api_key", "chroma_url", "llm_port", "llm_threads", "llm_timeout_s",
+             "max_question_chars", "llm_shared", "llm_idle_s"}
 
 
 class Settings(BaseSettings):
@@ -57,8 +58,11 @@ class Settings(BaseSettings):
     llm_ctx: int = Field(4096, ge=512)
     llm_port: int = Field(0, ge=0, le=65535, description="Embedded server port; 0 = pick a free one.")
     llm_timeout_s: float = Field(180.0, gt=0)
+    llm_shared: bool = Field(True, description="Processes on one data folder share one embedded model server.")
+    llm_idle_s: float = Field(300.0, ge=0, description="A background model server stops after this idle time.")
     llm_max_tokens: int = Field(220, ge=16)
     temperature: float = Field(0.0, ge=0, le=2)
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted, after cleaning.")
 
     # Audit
     number_policy: Literal["flag", "drop"] = Field("flag", description="Untraced numbers: flag the claim or drop it.")

@@ -229,7 +229,8 @@ class Answer(_Model):
 
 class FileResult(_Model):
     path: str
-    status: Literal["added", "unchanged", "replaced", "failed"]
+    status: Literal["added", "unchanged", "replaced", "failed", "skipped"] = Field(
+        description="skipped: left out on purpose (unsupported type, hidden, a link reached twice); the reason says why")
     chunks: int = 0
     reason: str = ""
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
-from copilot.errors import LoadError
+from copilot.errors import DocIdCollision, LoadError
 from copilot.types import Chunk, FileResult, IngestReport
-from retrieval.loaders import SUPPORTED, LoadedDoc, load_file
+from retrieval.loaders import KNOWLEDGE_FILE, SUPPORTED, LoadedDoc, load_file
 from retrieval.store import DocVersion, VectorStore
 from retrieval.tables import row_text
 
@@ -19,21 +21,101 @@ from retrieval.tables import row_text
 CHUNK_FORMAT = 2
 
 
-def iter_files(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
-    """Files to ingest (folders walked in sorted order) and the paths rejected up front."""
-    files: list[Path] = []
-    rejected: list[FileResult] = []
+@dataclass
+class FileToIngest:
+    path: Path
+    root: Path  # document ids of files without one in their front matter are paths relative to this
+
+
+def _skip(path, reason: str) -> FileResult:
+    return FileResult(path=str(path), status="skipped", reason=reason)
+
+
+def iter_files(paths: list[Path], root: Path | None = None) -> tuple[list[FileToIngest], list[FileResult]]:
+    """The files to ingest (folders walked in sorted order, symlinks followed once) and a result for every path
+    left out, with its reason: missing, unsupported type, hidden, a folder README, a symlink loop, a broken link,
+    a file reached twice.
+
+    The ingest root (what ids are relative to) is ``root`` when given, else the folder holding the named
+    folder or file's folder, so ``ingest a`` and ``ingest a/report.txt`` both name the file ``a/report.txt``."""
+    files: list[FileToIngest] = []
+    left_out: list[FileResult] = []
+    seen_files: dict[tuple[int, int], Path] = {}
+
+    def take(f: Path, base: Path) -> None:
+        st = f.stat()
+        key = (st.st_dev, st.st_ino)
+        if key in seen_files:
+            left_out.append(_skip(f, f"same file as {seen_files[key]} (a link), ingested once"))
+            return
+        seen_files[key] = f
+        files.append(FileToIngest(f, base))
+
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED
-                                and not f.name.startswith(".") and f.name.lower() != "readme.md"))
+            base = Path(root) if root is not None else Path(os.path.abspath(p)).parent
+            walked: dict[tuple[int, int], str] = {}
+            for folder, dirnames, filenames in os.walk(p, followlinks=True):
+                st = os.stat(folder)
+                key = (st.st_dev, st.st_ino)
+                if key in walked:
+                    left_out.append(_skip(folder, f"symlink loop or repeat: this folder was already walked as "
+                                                  f"{walked[key]}"))
+                    dirnames[:] = []
+                    continue
+                walked[key] = folder
+                dirnames.sort()
+                here = os.path.realpath(folder)
+                for d in list(dirnames):
+                    sub = Path(folder) / d
+                    real = os.path.realpath(sub)
+                    if d.startswith("."):
+                        left_out.append(_skip(sub, "hidden folder"))
+                        dirnames.remove(d)
+                    elif sub.is_symlink() and (here == real or here.startswith(real.rstrip(os.sep) + os.sep)):
+                        left_out.append(_skip(sub, f"symlink loop: it links to {real}, a folder that contains it"))
+                        dirnames.remove(d)
+                for name in sorted(filenames):
+                    f = Path(folder) / name
+                    if name == KNOWLEDGE_FILE:
+                        continue  # the corpus's data file: read by ingest_knowledge
+                    if name.startswith("."):
+                        left_out.append(_skip(f, "hidden file"))
+                    elif not f.exists():
+                        left_out.append(FileResult(path=str(f), status="failed", reason="broken symlink"))
+                    elif f.suffix.lower() not in SUPPORTED:
+                        left_out.append(_skip(f, f"unsupported file type {f.suffix or '(none)'}; supported: "
+                                                 f"{', '.join(sorted(SUPPORTED))}"))
+                    elif name.lower() == "readme.md":
+                        left_out.append(_skip(f, "a folder's README describes the folder; name it to ingest it"))
+                    elif not f.is_file():
+                        left_out.append(_skip(f, "not a regular file"))
+                    else:
+                        take(f, base)
         elif p.is_file():
-            if p.name != "copilot.yaml":  # a corpus data file is read by ingest_knowledge
-                files.append(p)
+            if p.name == KNOWLEDGE_FILE:  # a corpus data file is read by ingest_knowledge
+                continue
+            take(p, Path(root) if root is not None else Path(os.path.abspath(p)).parent.parent)
         else:
-            rejected.append(FileResult(path=str(p), status="failed", reason="no such file or folder"))
-    return files, rejected
+            left_out.append(FileResult(path=str(p), status="failed", reason="no such file or folder"))
+    return files, left_out
+
+
+def save_upload(folder: Path, name: str, data: bytes) -> Path:
+    """Keep an uploaded file under ``folder/<content hash>/<name>``: two uploads of one name with different contents
+    are two files (and two documents, ``<hash>/<name>``); the same upload again is the same file. Ingest the path
+    it returns."""
+    safe = Path(name).name.strip() or "upload"
+    if safe.startswith("."):
+        safe = "_" + safe
+    path = Path(folder) / hashlib.sha256(data).hexdigest()[:12] / safe
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path
 
 
 def splitter(settings):
@@ -97,18 +179,19 @@ def embed_text(chunk: Chunk) -> str:
 
 
 def ingest(paths: list[Path], store: VectorStore, embedder, settings, progress: bool = True,
-           on_file=None) -> IngestReport:
-    """Ingest files and folders; ``on_file(done, total, name)`` reports progress to a UI."""
+           on_file=None, root: Path | None = None, on_chunks=None) -> IngestReport:
+    """Ingest files and folders; ``on_file(done, total, name)`` and ``on_chunks(done, total, name)`` report
+    progress to a UI. ``root``: what document ids are relative to (see ``iter_files``)."""
     started = time.perf_counter()
-    files, results = iter_files(paths)
+    files, results = iter_files(paths, root)
     results += ingest_knowledge(paths, store)
     seen: dict[str, str] = {}
     bar = tqdm(total=len(files), desc="ingest", unit="file", disable=not progress)
-    for i, path in enumerate(files):
-        bar.set_postfix_str(path.name[:30])
+    for i, item in enumerate(files):
+        bar.set_postfix_str(item.path.name[:30])
         if on_file:
-            on_file(i, len(files), path.name)
-        results.append(_ingest_one(path, store, embedder, settings, seen))
+            on_file(i, len(files), item.path.name)
+        results.append(_ingest_one(item, store, embedder, settings, seen, progress, on_chunks))
         bar.update(1)
     bar.close()
     return IngestReport(files=results, seconds=round(time.perf_counter() - started, 3))
@@ -143,9 +226,38 @@ def ingest_knowledge(paths: list[Path], store: VectorStore) -> list[FileResult]:
     return results
 
 
-def _ingest_one(path: Path, store: VectorStore, embedder, settings, seen: dict[str, str]) -> FileResult:
+def _same_file(stored: str, here: str) -> bool:
+    """Is a manifest path the file at real path ``here``? New entries hold real paths; older ones may hold the
+    path as it was typed (relative), which is resolved here (no system call for the common, absolute case)."""
+    if not stored:
+        return False
+    return stored == here or (not os.path.isabs(stored) and os.path.realpath(stored) == here)
+
+
+def _claim_id(doc: LoadedDoc, item: FileToIngest, store: VectorStore) -> str:
+    """The id this file is stored under. An id stays with its file: a file stored before keeps its id; another
+    file may take an id only when the file that held it is gone (moved). Otherwise ``DocIdCollision``."""
+    here = os.path.realpath(item.path)
+    committed = store.committed()
+    explicit = doc.id_declared
+    if not explicit:
+        for version in committed.values():  # stored before under an older id (e.g. a stem from an older version)
+            if _same_file(version.path, here):
+                return version.doc_id
+    previous = committed.get(doc.doc_id)
+    if previous and previous.path and not _same_file(previous.path, here) and os.path.exists(previous.path):
+        how = "its front matter declares" if explicit else "its path gives"
+        raise DocIdCollision(f"{how} document id {doc.doc_id!r}, which belongs to {previous.path}; give one of them "
+                             "another doc_id in its front matter" + ("" if explicit else " or ingest with --root"))
+    return doc.doc_id
+
+
+def _ingest_one(item: FileToIngest, store: VectorStore, embedder, settings, seen: dict[str, str],
+                progress: bool = False, on_chunks=None) -> FileResult:
+    path = item.path
     try:
-        doc = load_file(path)
+        doc = load_file(path, item.root)
+        doc.doc_id = _claim_id(doc, item, store)
         raw = path.read_bytes()
     except LoadError as exc:
         return FileResult(path=str(path), status="failed", reason=str(exc))
@@ -156,7 +268,10 @@ def _ingest_one(path: Path, store: VectorStore, embedder, settings, seen: dict[s
     recipe = f"{CHUNK_FORMAT}/{settings.chunk_tokens}/{settings.chunk_overlap}/{embedder.name}".encode()
     file_hash = hashlib.sha256(raw + b"\0" + recipe).hexdigest()
     previous = store.committed().get(doc.doc_id)
+    here = os.path.realpath(path)
     if previous and previous.file_hash == file_hash:
+        if previous.path != here:
+            store.commit(DocVersion(**(previous.__dict__ | {"path": here})))  # moved, or stored by a relative path
         return FileResult(path=str(path), status="unchanged", chunks=previous.n_chunks)
     try:
         chunks = make_chunks(doc, file_hash, settings, store)
@@ -166,11 +281,20 @@ def _ingest_one(path: Path, store: VectorStore, embedder, settings, seen: dict[s
         return FileResult(path=str(path), status="failed", reason="no text content")
     present = store.stored_ids([c.id for c in chunks])  # written by an interrupted earlier run
     todo = [c for c in chunks if c.id not in present]
+    bar = tqdm(total=len(chunks), initial=len(chunks) - len(todo), desc=f"embed {path.name[:24]}", unit="chunk",
+               leave=False, disable=not progress or len(todo) < 2 * settings.embed_batch)
     for start in range(0, len(todo), settings.embed_batch):
         batch = todo[start:start + settings.embed_batch]
         store.add(batch, embedder.embed([embed_text(c) for c in batch]), file_hash, len(chunks))
-    store.commit(DocVersion(doc_id=doc.doc_id, file_hash=file_hash, n_chunks=len(chunks), path=str(path),
+        bar.update(len(batch))
+        if on_chunks:
+            on_chunks(len(chunks) - len(todo) + start + len(batch), len(chunks), path.name)
+    bar.close()
+    store.commit(DocVersion(doc_id=doc.doc_id, file_hash=file_hash, n_chunks=len(chunks), path=here,
                             title=doc.title, publisher=doc.publisher, date=doc.date, seed=doc.seed,
-                            kind="table" if doc.is_table else "text"))
+                            kind="table" if doc.is_table else "text"), chunks)
     store.remove_stale(doc.doc_id, file_hash)
+    for version in list(store.committed().values()):  # the file now declares another id: its old one goes
+        if version.doc_id != doc.doc_id and _same_file(version.path, here):
+            store.remove_document(version.doc_id)
     return FileResult(path=str(path), status="replaced" if previous else "added", chunks=len(chunks))

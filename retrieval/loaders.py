@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ class LoadedDoc:
     records: list[str] = field(default_factory=list)
     record_facts: list[list[FactRow]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    id_declared: bool = False  # True when the id comes from the file's front matter, not from its path
 
     @property
     def is_table(self) -> bool:
@@ -46,8 +48,28 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "doc"
 
 
-def load_file(path: Path) -> LoadedDoc:
-    path = Path(path)
+def path_doc_id(path: Path, root: Path | None = None) -> str:
+    """A document id from a file's place: its path relative to ``root`` (default: the file's own folder), with
+    its extension, so ``a/report.txt``, ``b/report.txt`` and ``a/report.pdf`` never share an id. A file outside
+    ``root`` is named by its absolute path."""
+    path = Path(os.path.abspath(path))
+    root = Path(os.path.abspath(root)) if root is not None else path.parent
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_file(path: Path, root: Path | None = None) -> LoadedDoc:
+    """Load one file. Its document id is the ``doc_id`` of its front matter, else ``path_doc_id(path, root)``."""
+    doc = _load(Path(path))
+    doc.id_declared = bool(doc.doc_id)
+    if not doc.doc_id:
+        doc.doc_id = path_doc_id(path, root)
+    return doc
+
+
+def _load(path: Path) -> LoadedDoc:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED))}")
@@ -61,7 +83,9 @@ def load_file(path: Path) -> LoadedDoc:
         return _load_pdf(path, data)
     text = _decode(data)
     if suffix == ".csv":
-        return _load_csv(path, text)
+        doc = _load_csv(path, text)
+        doc.doc_id = ""  # a table is named by its path too, like any file without front matter
+        return doc
     if suffix in (".html", ".htm"):
         return _load_html(path, text)
     return _load_text(path, text)
@@ -103,7 +127,7 @@ def _doc(path: Path, text: str, meta: dict, title: str = "") -> LoadedDoc:
     if not text:
         raise LoadError("no text content")
     return LoadedDoc(
-        doc_id=meta.get("doc_id") or slug(path.stem),
+        doc_id=meta.get("doc_id", "").strip(),
         path=str(path),
         title=meta.get("title") or title or path.stem,
         text=text,

@@ -36,37 +36,20 @@ def lexical_tokens(text: str) -> list[str]:
 
 
 class HybridSearcher:
+    """Dense hits from Chroma and BM25 hits from the persisted lexical index (``retrieval.lexical``), merged.
+    Nothing is held in memory between searches but the open connections: a new process searches at once."""
+
     def __init__(self, store: VectorStore, embedder, dense_weight: float = 0.6):
         self.store = store
         self.embedder = embedder
         self.dense_weight = dense_weight
-        self._index_key = None
-        self._bm25 = None
-        self._records: list[tuple[str, str, dict]] = []
-        self._row_of: dict[str, int] = {}
-
-    def _lexical_index(self):
-        key = (self.store.count(), tuple(sorted((d, v.file_hash) for d, v in self.store.committed().items())))
-        if key != self._index_key:
-            import bm25s
-
-            self._records = [r for r in self.store.iter_all() if self.store.is_visible(r[2])]
-            self._row_of = {cid: i for i, (cid, _, _) in enumerate(self._records)}
-            corpus = [lexical_tokens(f"{m.get('title', '')} {text}") or ["_"] for _, text, m in self._records]
-            self._bm25 = bm25s.BM25()
-            if corpus:
-                self._bm25.index(corpus, show_progress=False)
-            self._index_key = key
-        return self._bm25
 
     def search(self, query: str, k: int = 6, doc_ids: list[str] | None = None,
                date_from: str | None = None, date_to: str | None = None) -> list[SearchHit]:
-        if self.store.count() == 0:
+        index = self.store.sync_lexical()  # re-reads the manifest: what another process committed is seen
+        if not self.store.committed():
             return []
         qvec = self.embedder.embed([query])[0]
-        bm25 = self._lexical_index()
-        if not self._records:
-            return []
 
         def allowed(meta: dict) -> bool:
             if doc_ids and meta.get("doc_id") not in doc_ids and meta.get("row_source_doc") not in doc_ids:
@@ -78,33 +61,24 @@ class HybridSearcher:
                 return False
             return True
 
+        filtered = bool(doc_ids or date_from or date_to)
         pool = max(4 * k, 24)
-        dense: dict[str, float] = {}
-        for cid, _text, meta, dist in self.store.query(qvec, pool * (3 if (doc_ids or date_from or date_to) else 1)):
+        found: dict[str, tuple[float, str, dict]] = {}
+        for cid, text, meta, dist in self.store.query(qvec, pool * (3 if filtered else 1)):
             if self.store.is_visible(meta) and allowed(meta):
-                dense[cid] = 1.0 - float(dist)
+                found[cid] = (1.0 - float(dist), text, meta)
 
-        lex_scores = np.zeros(len(self._records), dtype=np.float32)
-        q_tokens = [t for t in lexical_tokens(query) if t in bm25.vocab_dict] if bm25 is not None else []
-        if q_tokens:
-            lex_scores = np.asarray(bm25.get_scores(q_tokens), dtype=np.float32)
-        if doc_ids or date_from or date_to:
-            mask = np.array([allowed(m) for _, _, m in self._records])
-            lex_scores = np.where(mask, lex_scores, 0.0)
-        top_lex = max(float(lex_scores.max()), 1e-9)
-        lexical_ids = [self._records[i][0] for i in np.argsort(-lex_scores)[:pool] if lex_scores[i] > 0]
-
-        missing = [cid for cid in lexical_ids if cid not in dense]
-        for cid, vec in self.store.vectors(missing).items():
-            dense[cid] = float(np.dot(vec, qvec))
+        top, lexical = index.search(lexical_tokens(query), pool, doc_ids=doc_ids, date_from=date_from,
+                                    date_to=date_to, also=list(found))
+        lexical.update(top)
+        missing = [cid for cid, _ in top if cid not in found]
+        for cid, (text, meta, vec) in self.store.records(missing).items():
+            if self.store.is_visible(meta) and allowed(meta):
+                found[cid] = (float(np.dot(vec, qvec)), text, meta)
 
         hits = []
-        for cid, d in dense.items():
-            idx = self._row_of.get(cid)
-            if idx is None:
-                continue
-            lex = float(lex_scores[idx]) / top_lex
-            _, text, meta = self._records[idx]
+        for cid, (d, text, meta) in found.items():
+            lex = lexical.get(cid, 0.0)
             score = self.dense_weight * max(d, 0.0) + (1 - self.dense_weight) * lex
             hits.append(SearchHit(chunk=chunk_from_record(cid, text, meta), score=round(score, 4),
                                   dense=round(d, 4), lexical=round(lex, 4)))

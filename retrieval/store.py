@@ -7,6 +7,7 @@ chunks already written (their ids are content-derived) and completes the rest.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -71,6 +72,40 @@ class VectorStore:
             raise StoreError(f"collection {settings.collection!r} was built with the {built_with} embedder, not "
                              f"{embedder_name}; use another COPILOT_COLLECTION or `copilot ingest --reset`")
         self._committed: dict[str, DocVersion] | None = None
+        self._lexical = None
+
+    # --- the lexical index beside the store -----------------------------------------------------------------
+    @property
+    def lexical_path(self):
+        s = self.settings
+        if s.chroma_url:
+            where = hashlib.sha256(s.chroma_url.encode()).hexdigest()[:10]
+            return s.home / "lexical" / f"{s.collection}-server-{where}.sqlite3"
+        return s.chroma_path / f"lexical-{s.collection}.sqlite3"
+
+    @property
+    def lexical(self):
+        if self._lexical is None:
+            from retrieval.lexical import LexicalIndex
+
+            self._lexical = LexicalIndex(self.lexical_path)
+        return self._lexical
+
+    def sync_lexical(self):
+        """The lexical index, brought in line with the manifest (re-read): versions it lacks are indexed from the
+        stored chunks, documents no longer committed are dropped. Usually there is nothing to do."""
+        self._committed = None
+        committed = self.committed()
+        index = self.lexical
+        held = index.versions()
+        for doc_id, version in committed.items():
+            if held.get(doc_id) != version.file_hash:
+                got = self.chunks.get(where={"$and": [{"doc_id": doc_id}, {"file_hash": version.file_hash}]},
+                                      include=["documents", "metadatas"])
+                index.put_records(doc_id, version.file_hash, zip(got["ids"], got["documents"], got["metadatas"]))
+        for doc_id in held.keys() - committed.keys():
+            index.remove(doc_id)
+        return index
 
     # --- manifest -------------------------------------------------------------------------------------------
     def committed(self) -> dict[str, DocVersion]:
@@ -84,11 +119,26 @@ class VectorStore:
             }
         return self._committed
 
-    def commit(self, version: DocVersion) -> None:
+    def commit(self, version: DocVersion, chunks: list[Chunk] | None = None) -> None:
+        """Make a document version visible. ``chunks`` (all of the version's chunks, when the caller has them)
+        go to the lexical index at once; without them the index catches up from the store at the next search."""
         meta = {k: v for k, v in version.__dict__.items() if k != "doc_id"}
         self.manifest.upsert(ids=[version.doc_id], embeddings=[[1.0]], documents=[version.title or version.doc_id],
                              metadatas=[meta])
         self._committed = None
+        if chunks is not None:
+            self.lexical.put(version.doc_id, version.file_hash, chunks)
+
+    def remove_document(self, doc_id: str) -> int:
+        """Delete a document: its manifest entry first (it disappears from search at once), then its chunks and
+        its lexical entries. Returns the number of chunks deleted."""
+        self.manifest.delete(ids=[doc_id])
+        self._committed = None
+        ids = self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        for start in range(0, len(ids), MAX_BATCH):
+            self.chunks.delete(ids=ids[start:start + MAX_BATCH])
+        self.lexical.remove(doc_id)
+        return len(ids)
 
     def stored_ids(self, ids: list[str]) -> set[str]:
         found: set[str] = set()
@@ -123,6 +173,7 @@ class VectorStore:
         return len(stale)
 
     def reset(self) -> None:
+        self.lexical.clear()
         for name in (self.settings.collection, self.settings.collection + "__manifest"):
             try:
                 self.client.delete_collection(name)
@@ -138,16 +189,33 @@ class VectorStore:
         return version is not None and version.file_hash == meta.get("file_hash")
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, str, dict, float]]:
-        n = max(1, min(n, self.count()))
-        res = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n,
+        # no count() first: Chroma answers a larger n with what it has, and count() costs a scan on a big store
+        res = self.chunks.query(query_embeddings=[vector.tolist()], n_results=max(1, n),
                                 include=["documents", "metadatas", "distances"])
         return list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
+
+    def records(self, ids: list[str]) -> dict[str, tuple[str, dict, np.ndarray]]:
+        """id -> (text, metadata, vector) for the ids that exist."""
+        if not ids:
+            return {}
+        got = self.chunks.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        return {i: (t, m, np.asarray(e, dtype=np.float32))
+                for i, t, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])}
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
         got = self.chunks.get(ids=ids, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+    def texts(self, ids: list[str]) -> dict[str, str]:
+        """The stored text of each chunk id that exists (any version, committed or not)."""
+        out: dict[str, str] = {}
+        ids = list(dict.fromkeys(ids))
+        for start in range(0, len(ids), MAX_BATCH):
+            got = self.chunks.get(ids=ids[start:start + MAX_BATCH], include=["documents"])
+            out.update(zip(got["ids"], got["documents"]))
+        return out
 
     def document_text(self, doc_id: str) -> str:
         """The committed text of one document, its chunks in order (overlaps included)."""

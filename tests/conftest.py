@@ -25,6 +25,12 @@ def _isolated_home(tmp_path, monkeypatch):
     import copilot.runtime
 
     monkeypatch.setattr(copilot.runtime, "_default", None)
+    yield
+    from copilot.llm_server import running, stop_server
+
+    info = running(tmp_path / "home")
+    if info is not None and info["pid"] != os.getpid():
+        stop_server(tmp_path / "home")  # a model server a test started in the background stops with the test
 
 
 @pytest.fixture

@@ -141,9 +141,9 @@ def test_export_command_writes_each_format(answered, tmp_path, monkeypatch, corp
 
 
 def test_malformed_jsonl_names_the_line(tmp_path):
-    from copilot.errors import EvalFileError
+    from copilot.errors import ExportFileError
 
     path = tmp_path / "bad.jsonl"
     path.write_text('{"question": "q", "text": "t"}\nnot json\n')
-    with pytest.raises(EvalFileError, match="bad.jsonl:2"):
+    with pytest.raises(ExportFileError, match="bad.jsonl:2"):
         read_jsonl(path)

@@ -25,7 +25,7 @@ def test_bad_files_are_reported_and_the_good_one_indexed(runtime, tmp_path):
                       "corrupt.pdf": "failed"}
     assert report.partial
     assert all(f.reason for f in report.by_status("failed"))
-    assert runtime.search("Mountain Pass mine", 1)[0].chunk.doc_id == "good"
+    assert runtime.search("Mountain Pass mine", 1)[0].chunk.doc_id == "in/good.md"
 
 
 def test_cli_exit_code_says_partial(tmp_path, monkeypatch):
@@ -53,10 +53,10 @@ def test_reingest_writes_nothing_and_a_change_replaces_only_that_file(runtime, t
     third = runtime.ingest([folder], progress=False)
     assert [f.status for f in third.files] == ["unchanged", "replaced"]
     after = set(runtime.store.chunks.get(include=[])["ids"])
-    a_ids = {i for i in before if i.startswith("a:")}
-    assert a_ids <= after  # a's chunks untouched
-    assert not ({i for i in before if i.startswith("b:")} & after)  # b's old chunks gone
-    assert runtime.search("Lynas output", 1)[0].chunk.doc_id == "b"
+    a_ids = {i for i in before if i.startswith("c/a.md:")}
+    assert a_ids and a_ids <= after  # a's chunks untouched
+    assert not ({i for i in before if i.startswith("c/b.md:")} & after)  # b's old chunks gone
+    assert runtime.search("Lynas output", 1)[0].chunk.doc_id == "c/b.md"
 
 
 class _Boom(Exception):

@@ -10,14 +10,17 @@ def test_markdown_front_matter(tmp_path):
     p.write_text('---\ndoc_id: abc\ntitle: "T: x"\npublisher: P\ndate: "2025-12"\nseed: s.txt\n---\n# H\nBody 582 t.\n')
     doc = load_file(p)
     assert (doc.doc_id, doc.title, doc.publisher, doc.date, doc.seed) == ("abc", "T: x", "P", "2025-12", "s.txt")
+    assert doc.id_declared
     assert "Body 582 t." in doc.text and "doc_id" not in doc.text
 
 
-def test_plain_text_uses_heading_or_stem(tmp_path):
-    p = tmp_path / "My Notes.txt"
+def test_plain_text_is_named_by_its_path_and_titled_by_heading_or_stem(tmp_path):
+    p = tmp_path / "sub" / "My Notes.txt"
+    p.parent.mkdir()
     p.write_text("just words about magnets")
     doc = load_file(p)
-    assert doc.doc_id == "my-notes" and doc.title == "My Notes"
+    assert doc.doc_id == "My Notes.txt" and doc.title == "My Notes" and not doc.id_declared
+    assert load_file(p, root=tmp_path).doc_id == "sub/My Notes.txt"
 
 
 def test_html_drops_scripts_and_keeps_title(tmp_path):
@@ -54,7 +57,7 @@ def test_fact_csv_gives_typed_rows(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("series,entity,period,value,unit,qualifier,source_doc\nx_t,Japan,2025-11,\"1,305\",t,,d1\n")
     doc = load_file(p)
-    assert doc.facts[0].value == 1305.0 and doc.facts[0].entity == "Japan" and doc.doc_id == "table-t"
+    assert doc.facts[0].value == 1305.0 and doc.facts[0].entity == "Japan" and doc.doc_id == "t.csv"
 
 
 def test_rows_that_do_not_fit_are_left_out_and_reported(tmp_path):
