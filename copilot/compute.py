@@ -60,6 +60,9 @@ _RISE = re.compile(r"\b(?:ris\w*|rose|increas\w*|jump\w*|grow\w*|grew|gain\w*|up
 _UNIT_ASKED = re.compile(r"\b(?:in|of|how many)\s+([A-Za-z]+(?:\s[a-z]+)?)")
 
 
+_PAIRED = {"difference", "pct_change", "ratio", "add"}
+
+
 def detect_intents(question: str) -> list[str]:
     """The calculations a question asks for: none, one, or a change in units and in percent (two)."""
     if _TWO_CALCS.search(question):
@@ -275,7 +278,12 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     names = named_entities(question)
     premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
     words = {w for w in re.findall(r"[a-z][a-z-]+", question.lower()) if w not in _STOP and len(w) > 2}
-    return Frame(question, detect_intents(question), periods, names, unit, premise, words)
+    intents = detect_intents(question)
+    if intents and intents[0] in _PAIRED and len(periods) < 2 and len(names) < 2 and \
+            not re.search(r"\b(?:than|versus|vs\.?|compared (?:with|to)|and)\b", question, re.I):
+        # a change or a comparison of one party in one period is stated, not computed ('by how much did X rise?')
+        intents = []
+    return Frame(question, intents, periods, names, unit, premise, words)
 
 
 def _unit_fits(unit: str, asked: str) -> bool:
