@@ -125,3 +125,23 @@ def _no_process_left_behind():
         except (ProcessLookupError, ChildProcessError):
             pass
     assert not left, "processes left running: " + "; ".join(f"{pid} {cmd}" for pid, (_, cmd) in left.items())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _reap_at_exit():
+    """Processes that exit as session fixtures close (a browser's helpers) are reaped, not left as zombies."""
+    yield
+    import time
+
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        pending = _children()
+        for pid, (state, _) in pending.items():
+            if state == "Z":
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+        if not _children():
+            return
+        time.sleep(0.2)

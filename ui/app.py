@@ -74,7 +74,7 @@ def ask_later(question: str) -> None:
 def remove_document(doc_id: str, title: str) -> None:
     try:
         removed = runtime().store.remove_document(doc_id)
-        flash("success", f"Removed {title} ({removed} chunks).")
+        flash("success", f"Removed {title} ({removed} chunk{'' if removed == 1 else 's'}).")
     except CopilotError as exc:
         flash("error", str(exc))
 
@@ -89,8 +89,12 @@ def reingest_document(path: str, title: str) -> None:
         flash("error", str(exc))
         return
     for f in report.files:
-        text = f"{title}: {f.status}" + (f" ({f.reason})" if f.reason else f", {f.chunks} chunks")
+        text = f"{title}: {f.status}" + (f" ({f.reason})" if f.reason else f", {chunks(f.chunks)}")
         flash("warning" if f.status == "failed" else "success", text)
+
+
+def chunks(n: int) -> str:
+    return f"{n} chunk" if n == 1 else f"{n} chunks"
 
 
 def ingest_uploads(rt, uploads) -> None:
@@ -107,12 +111,17 @@ def ingest_uploads(rt, uploads) -> None:
         flash("error", str(exc))
         return
     for f in report.files:
-        text = f"{Path(f.path).name}: {f.status}" + (f" ({f.reason})" if f.reason else f", {f.chunks} chunks")
+        text = f"{Path(f.path).name}: {f.status}" + (f" ({f.reason})" if f.reason else f", {chunks(f.chunks)}")
         flash("warning" if f.status == "failed" else "success", text)
     st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1  # empties the uploader
 
 
 # --- sidebar ----------------------------------------------------------------------------------------------------
+
+def for_reading(answer: Answer) -> Answer:
+    """A copy for a person's report: seed file names left out (they stay in the JSONL export)."""
+    return answer.model_copy(update={"citations": [c.model_copy(update={"seed": ""}) for c in answer.citations]})
+
 
 def chats_panel(history: History, sid: str, answers: list[Answer]) -> None:
     st.button("New chat", key="new-chat", type="primary", icon=":material/add:", on_click=start_new_chat,
@@ -130,10 +139,11 @@ def chats_panel(history: History, sid: str, answers: list[Answer]) -> None:
     if answers:
         st.markdown("**Export this chat**")
         shown = [renumber(a) for a in answers]
+        readable = [for_reading(a) for a in shown]
         left, right = st.columns(2)
-        left.download_button("Markdown", answers_to_markdown(shown), f"chat-{sid}.md", "text/markdown",
+        left.download_button("Markdown", answers_to_markdown(readable), f"chat-{sid}.md", "text/markdown",
                              key="dl-md", width="stretch")
-        right.download_button("HTML", answers_to_html(shown), f"chat-{sid}.html", "text/html", key="dl-html",
+        right.download_button("HTML", answers_to_html(readable), f"chat-{sid}.html", "text/html", key="dl-html",
                               width="stretch")
         left.download_button("JSONL", answers_to_jsonl(shown), f"chat-{sid}.jsonl", "application/jsonl",
                              key="dl-jsonl", width="stretch", help="Re-importable: `copilot audit FILE`")
@@ -158,7 +168,7 @@ def corpus_panel(rt) -> None:
             st.caption("Nothing stored yet: add files below, or run `copilot ingest`.")
         for i, v in enumerate(docs):
             meta = " · ".join(x for x in ("table" if v.kind == "table" else "", v.publisher,
-                                          render.date_text(v.date), f"{v.n_chunks} chunks") if x)
+                                          render.date_text(v.date), chunks(v.n_chunks)) if x)
             st.html(f'<div class="cp-doc"><b>{render.esc(v.title or v.doc_id)}</b><br>'
                     f'<span class="cp-muted">{render.esc(meta)}</span></div>')
             left, right = st.columns(2)

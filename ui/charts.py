@@ -124,8 +124,8 @@ def vega_spec(data: ChartData) -> dict:
               "axis": {"labelAngle": 0, "labelLimit": 140}},
         "y": {"field": "value", "type": "quantitative", "title": data.unit or None},
         "color": {"field": "entity", "type": "nominal", "sort": data.entities,
-                  "legend": None if one_period else {"orient": "bottom", "direction": "vertical", "title": None,
-                                                      "labelLimit": 0}},
+                  "legend": None if one_period else {"orient": "top", "direction": "horizontal", "columns": 2,
+                                                      "title": None, "labelLimit": 0}},
     }
     if not one_period:
         encoding["xOffset"] = {"field": "entity", "sort": data.entities}
@@ -133,7 +133,7 @@ def vega_spec(data: ChartData) -> dict:
                "scale": {"domain": ["exact", "about", "a bound"], "range": [0.95, 0.6, 0.3]}}
     return {
         "data": {"values": data.points},
-        "height": 230,
+        "height": 260,
         "encoding": encoding,
         "layer": [
             {"mark": {"type": "bar", "strokeWidth": 1.5},
