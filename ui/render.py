@@ -243,8 +243,7 @@ def source_heading(c: Citation) -> str:
         return "Calculation by the copilot"
     where = " · ".join(x for x in (c.publisher, date_text(c.date)) if x)
     if c.row is not None:
-        return f"Table row: {row_phrase(c.row)}" + (f" (from {c.title}{', ' + where if where else ''})"
-                                                    if c.title else "")
+        return f"Table row: {row_phrase(c.row)}" + (f" (from {c.title})" if c.title else "")
     return (c.title or "Untitled document") + (f" · {where}" if where else "")
 
 
