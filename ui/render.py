@@ -131,8 +131,8 @@ def input_labels(call: ToolCall, answer: Answer) -> dict[str, str]:
                 label = f"{r.entity}, {period_text(r.period)}: {hedged(r.value, r.unit, r.qualifier)} [{n}]"
                 break
             quote = quote_around(c.text, value)
-            if quote:
-                label = f"“{quote}” [{n}]"
+            if quote:  # a passage, or the sentence a row record quotes: name the row's entity too
+                label = (f"{c.row.entity}: " if c.row is not None else "") + f"“{quote}” [{n}]"
                 break
         out[arg] = label or f"{value:,.10g}"
     return out
@@ -153,7 +153,7 @@ def quote_around(text: str, value: float, before: int = 4, after: int = 3) -> st
             left = left[preps[-1] + 1:]
         right = re.split(r"[,;:.!?](?:\s|$)", flat[x.end:])[0]
         return " ".join([*left, flat[x.start:x.end] + right[: len(right) - len(right.lstrip())]
-                         + " ".join(right.split()[:after])]).strip(" ,;:")
+                         + " ".join(right.split()[:after])]).strip(" ,;:.!?\"'“”‘’")
     return ""
 
 
