@@ -293,6 +293,17 @@ def test_reload_keeps_the_chat_and_a_new_chat_starts_empty(browser, fake_app):
     _open(page, fake_app.url)
     examples = page.locator('[class*="st-key-example-"] button')
     assert examples.count() >= 3  # the empty page suggests questions drawn from the store
+    screenshot(page, "ui-empty-1300.png")
+    page.locator('[data-testid="stChatInputTextArea"]').fill("Which mine is MP Materials expanding output at?")
+    page.locator('[data-testid="stChatInputTextArea"]').press("Enter")
+    page.locator(".cp-draft").wait_for(timeout=30_000)  # the streamed draft is shown, marked as a draft
+    assert "not yet checked" in page.locator(".cp-draft").inner_text().lower()
+    page.wait_for_function("document.querySelectorAll('.cp-disclaimer').length > 0", timeout=60_000)
+    settle(page)
+    assert page.locator(".cp-draft").count() == 0  # replaced by the checked answer
+    page.locator(".st-key-new-chat button").first.click()
+    page.locator('[class*="st-key-example-"] button').first.wait_for(timeout=30_000)
+    settle(page)
     first = ask(page, "Which mine is MP Materials expanding output at?")
     TIMINGS["first_feedback_fake_s"] = round(first, 2)
     assert first < 2.0, f"first feedback after {first:.1f} s"
@@ -359,6 +370,7 @@ def test_export_download_matches_the_page(browser, fake_app):
     shown = page.locator('[data-testid="stChatMessage"]').last.locator(".cp-answer p").first.inner_text()
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
     page.locator("details.cp-sources > summary").first.click()
+    page.locator("details.cp-details > summary").first.click()
     page.wait_for_timeout(500)
     screenshot(page, "ui-1300.png")
     with page.expect_download(timeout=60_000) as download:

@@ -75,6 +75,15 @@ def test_model_text_is_escaped(app, fake_llm):
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 
+def test_document_titles_are_escaped_in_the_corpus_panel(corpus_runtime, monkeypatch, tmp_path):
+    note = tmp_path / "note.md"
+    note.write_text('---\ntitle: "<img src=x onerror=alert(1)> Ferry timetable"\n---\nThe ferry leaves at 9.\n')
+    corpus_runtime.ingest([note], progress=False)
+    at = _open(corpus_runtime, monkeypatch)
+    sidebar = "\n".join(h.proto.body for h in at.sidebar.get("html"))
+    assert "<img" not in sidebar and "&lt;img src=x onerror=alert(1)&gt; Ferry timetable" in sidebar
+
+
 def test_model_down_is_a_message_not_a_traceback(app, fake_llm):
     fake_llm.queue(LLMUnavailable("cannot reach the LLM at http://127.0.0.1:9/v1"))
     app.chat_input[0].set_value("Which mine is MP Materials expanding?").run()

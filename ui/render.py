@@ -53,6 +53,7 @@ details.cp-sources>summary,details.cp-details>summary{cursor:pointer;color:#1a56
   overflow-wrap:anywhere}
 .cp-sources mark{background:#ffe8b3;padding:0 .1em}
 .cp-details table{border-collapse:collapse;width:100%;font-size:.82rem}
+.cp-details th{white-space:nowrap}
 .cp-details td,.cp-details th{border-bottom:1px solid #eceff1;padding:.2rem .3rem;text-align:left;vertical-align:top;
   overflow-wrap:anywhere}
 .cp-disclaimer{color:#80868b;font-size:.75rem;margin:.4rem 0 0 0}
@@ -213,7 +214,7 @@ def text_html(answer: Answer) -> str:
             m = re.fullmatch(r"\[(\d+)\]", piece)
             c = answer.citation(int(m.group(1))) if m else None
             if c is not None:
-                parts.append(f'<a class="cp-cite" href="#{anchor(answer.id, c.n)}" title="{esc(_cite_title(c))}">'
+                parts.append(f'<a class="cp-cite" href="#{esc(anchor(answer.id, c.n))}" title="{esc(_cite_title(c))}">'
                              f"[{c.n}]</a>")
             else:
                 parts.append(esc(piece).replace("\n", "<br>"))
@@ -273,7 +274,7 @@ def sources_html(answer: Answer) -> str:
         return ""
     items = []
     for c in sorted(cited, key=lambda c: c.n):
-        items.append(f'<li id="{anchor(answer.id, c.n)}"><details><summary title="{esc(" ".join(c.text.split()))}">'
+        items.append(f'<li id="{esc(anchor(answer.id, c.n))}"><details><summary title="{esc(" ".join(c.text.split()))}">'
                      f"[{c.n}] {esc(source_heading(c))}</summary>"
                      f"<blockquote>{highlighted_passage(c, matched_figures(answer, c.n))}</blockquote></details></li>")
     return (f'<details class="cp-sources"><summary>Sources ({len(cited)})</summary>'
