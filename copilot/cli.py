@@ -124,6 +124,10 @@ def search(ctx, query, k, doc_ids, date_from, date_to, as_json):
         click.echo("   " + c.text.replace("\n", " ")[:300])
 
 
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 class _QuestionCommand(click.Command):
     """A command whose one argument is free text: a word that starts with a dash ('-2+3', '-5% in Q3?') and is
     not one of its options is taken as part of that text, so no `--` is needed."""
@@ -161,27 +165,26 @@ class _QuestionCommand(click.Command):
 @click.option("--json", "as_json", is_flag=True, help="Print the full Answer as JSON.")
 @click.option("--session", default="cli", show_default=True, help="History session the answer is kept under.")
 @click.option("--stream/--no-stream", default=True,
-              help="On a terminal, show the steps and the model's draft on stderr while it writes.")
+              help="On a terminal, show the steps and the model's draft on stderr while it works.")
 @click.pass_context
 def ask(ctx, question, k, as_json, session, stream):
     """Answer QUESTION from the store, with [n] citations, calculations, an audit and a disclaimer.
 
-    The final, checked answer is printed once on stdout. Progress (and on a terminal the draft, marked as such)
-    goes to stderr. A question starting with a dash needs no `--`: copilot ask "-2+3".
+    The final, checked answer is printed once on stdout. On a terminal the steps and the model's draft (marked
+    as a draft) go to stderr while it works. A question starting with a dash needs no `--`: copilot ask "-2+3".
     """
     from copilot.pipeline import ask as run_ask, format_for_terminal
 
     rt = _runtime(ctx)
-    live = stream and not as_json and sys.stderr.isatty()
+    live = stream and not as_json and _stderr_is_terminal()
     drafting = {"open": False}
 
     def on_step(step):
         if drafting["open"]:
             click.echo("", err=True)
             drafting["open"] = False
-        if not as_json:
-            detail = f": {step.detail}" if step.detail else ""
-            click.secho(f"[{step.elapsed_s:5.1f}s] {step.name}{detail}", err=True, dim=True)
+        detail = f": {step.detail}" if step.detail else ""
+        click.secho(f"[{step.elapsed_s:5.1f}s] {step.name}{detail}", err=True, dim=True)
 
     def on_token(piece):
         if not drafting["open"]:
@@ -189,7 +192,7 @@ def ask(ctx, question, k, as_json, session, stream):
             drafting["open"] = True
         click.secho(piece, err=True, dim=True, nl=False)
 
-    answer = run_ask(question, k=k, runtime=rt, session_id=session, on_step=on_step if stream else None,
+    answer = run_ask(question, k=k, runtime=rt, session_id=session, on_step=on_step if live else None,
                      on_token=on_token if live else None)
     if drafting["open"]:
         click.echo("", err=True)

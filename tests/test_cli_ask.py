@@ -23,13 +23,23 @@ def cli_runtime(corpus_runtime, monkeypatch):
     return corpus_runtime
 
 
-def test_ask_prints_the_answer_once_and_progress_on_stderr(cli_runtime, fake_llm):
+def test_ask_prints_the_answer_once(cli_runtime, fake_llm):
+    fake_llm.default = "MP Materials is expanding the Mountain Pass mine [0]."
+    result = CliRunner().invoke(cli, ["ask", "Which mine is MP Materials expanding?"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Mountain Pass mine") == 1 and not result.stderr  # off a terminal: nothing else
+    assert result.stdout.rstrip().endswith("Check the cited sources before relying on any figure.")
+
+
+def test_ask_on_a_terminal_shows_steps_and_a_marked_draft_on_stderr(cli_runtime, fake_llm, monkeypatch):
+    import copilot.cli
+
+    monkeypatch.setattr(copilot.cli, "_stderr_is_terminal", lambda: True)
     fake_llm.default = "MP Materials is expanding the Mountain Pass mine [0]."
     result = CliRunner().invoke(cli, ["ask", "Which mine is MP Materials expanding?"])
     assert result.exit_code == 0, result.output
     assert result.stdout.count("Mountain Pass mine") == 1
-    assert "search" in result.stderr and "Mountain Pass" not in result.stderr  # no draft off a terminal
-    assert result.stdout.rstrip().endswith("Check the cited sources before relying on any figure.")
+    assert "search" in result.stderr and "draft (not yet checked): MP Materials" in result.stderr
 
 
 @pytest.mark.parametrize("args", [["ask", "-2+3"], ["ask", "-k", "3", "-2+3"], ["ask", "-2+3", "--session", "s1"]])
