@@ -1,43 +1,69 @@
-"""Answer latency on the embedded model: p50/p95 total and time to first token over a question file, beside a
-plain LangChain 'stuff the top chunks into one prompt' chain with the same model and retriever, in the same run.
+"""Answers on the embedded model, the copilot beside a plain LangChain chain (top chunks stuffed into one prompt, the
+same model and retriever) in the same run, on two question sets: the bundled corpus's and the second-domain corpus's
+(benchmarks/corpus2). For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean
+prompt tokens and the prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py QUESTIONS.jsonl   (for example ../shared/eval/dev.jsonl)
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2]
+Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
-from _common import ROOT, pct, write_results
+from _common import RESULTS, ROOT, write_results
+
+SETS = {
+    "dev": ([ROOT / "corpus"], None),
+    "corpus2": ([ROOT / "benchmarks" / "corpus2" / "docs", ROOT / "benchmarks" / "corpus2" / "tables"],
+                ROOT / "benchmarks" / "corpus2" / "questions.jsonl"),
+}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("questions", type=Path)
-    args = ap.parse_args()
-
+def run_set(name: str, paths: list[Path], questions: Path, llm) -> dict:
     from copilot.evaluation import load_questions, run_eval, write_report
     from copilot.runtime import Runtime
     from copilot.settings import Settings
 
-    rt = Runtime(Settings())
-    rt.ingest([ROOT / "corpus"], progress=False)
-    report = run_eval(load_questions(args.questions), rt, baseline=True, source=str(args.questions))
-    write_report(report, ROOT / "benchmarks" / "results" / "eval")
+    home = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    rt = Runtime(Settings(home=home, models_home=ROOT / ".copilot" / "models"), llm=llm)
+    rt.ingest(paths, progress=False)
+    report = run_eval(load_questions(questions), rt, baseline=True, source=str(questions))
+    write_report(report, RESULTS / f"eval-{name}")
+    summary = report.summary()
+    keys = ("n", "correct", "answerable_refused", "invented_numbers", "wrong_calculations", "latency_p50_s",
+            "latency_p95_s", "ttft_p50_s", "first_feedback_p50_s", "prompt_tokens_mean", "prompt_cache_hit")
+    pick = lambda s: {k: summary[s]["overall"].get(k) for k in keys}  # noqa: E731
+    out = {"questions": str(questions.relative_to(ROOT) if questions.is_relative_to(ROOT) else questions),
+           "copilot": pick("copilot"), "baseline": pick("baseline"),
+           "ratios_copilot_over_baseline": summary["ratios_copilot_over_baseline"]}
+    return out
 
-    def figures(rows):
-        total = [r["total_s"] for r in rows]
-        ttft = [r["ttft_s"] for r in rows if r["ttft_s"] is not None]
-        return {"p50_s": round(pct(total, 50), 2), "p95_s": round(pct(total, 95), 2),
-                "ttft_p50_s": round(pct(ttft, 50), 2) if ttft else None,
-                "ttft_p95_s": round(pct(ttft, 95), 2) if ttft else None}
 
-    c, b = figures(report.copilot), figures(report.baseline)
-    write_results("answer", {"questions": str(args.questions), "n": len(report.copilot), "copilot": c, "baseline": b,
-                             "copilot_over_baseline_p50": round(c["p50_s"] / b["p50_s"], 2),
-                             "copilot_over_baseline_p95": round(c["p95_s"] / b["p95_s"], 2),
-                             "note": "the copilot's TTFT is 0 for refusals decided before the model is called"})
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl",
+                    help="the bundled corpus's question file (default: ../shared/eval/dev.jsonl)")
+    ap.add_argument("--only", choices=sorted(SETS), help="run one set only")
+    args = ap.parse_args()
+    from copilot.llm import make_llm
+    from copilot.settings import Settings
+
+    llm = make_llm(Settings(models_home=ROOT / ".copilot" / "models"))  # one model server for both sets
+    results = {}
+    for name, (paths, questions) in SETS.items():
+        if args.only and name != args.only:
+            continue
+        questions = questions or args.dev
+        if not questions.exists():
+            print(f"skipping {name}: {questions} not found")
+            continue
+        results[name] = run_set(name, paths, questions, llm)
+    write_results("answer", {"sets": results,
+                             "note": "same run, same model and retriever; the baseline runs after the copilot on "
+                                     "each set; refusals decided before the model is called have no TTFT"})
 
 
 if __name__ == "__main__":

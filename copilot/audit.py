@@ -11,8 +11,9 @@ import re
 import numpy as np
 
 from copilot.citations import cited_numbers, split_claims
-from copilot.numbers import Number, extract_numbers, numbers_match
-from copilot.types import AuditReport, Citation, ClaimAudit, NumberTrace, ToolCall
+from copilot.numbers import Number, extract_numbers, numbers_match, sentences
+from copilot.periods import find_periods, format_period, overlaps
+from copilot.types import AuditReport, Citation, ClaimAudit, CorpusKnowledge, NumberTrace, ToolCall
 from prompts import DISCLAIMER, REFUSAL
 from retrieval.search import lexical_tokens
 
@@ -20,22 +21,91 @@ SUPPORTED_AT = 0.45
 PARTIAL_AT = 0.25
 
 
+def _fact_kind(unit: str) -> str:
+    if unit == "%":
+        return "percent"
+    if unit in ("pp", "bp"):
+        return {"pp": "points", "bp": "bp"}[unit]
+    return "money" if re.fullmatch(r"[A-Z]{3}", unit or "") else "quantity"
+
+
 def _source_numbers(c: Citation) -> list[Number]:
     nums = extract_numbers(c.text, words=True)
-    if c.row is not None:
-        kind = "percent" if c.row.unit == "%" else ("money" if c.row.unit == "USD" else "quantity")
-        nums.append(Number(raw=str(c.row.value), value=c.row.value, kind=kind))
+    for f in c.facts:
+        nums.append(Number(raw=str(f.value), value=f.value, kind=_fact_kind(f.unit), unit=f.unit))
     return nums
+
+
+def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[tuple[list[str], str]]:
+    """Where a cited source states ``num``: the periods and the text (entity, or clause) it states it for."""
+    from copilot.compute import _clause, context_periods
+
+    out = []
+    for f in c.facts:
+        if _found(num, [Number(raw="", value=f.value, kind=_fact_kind(f.unit))], pct_tol, rel_tol):
+            out.append(([f.period] if f.period else [], f.entity))
+    if c.facts:
+        return out
+    for sentence in sentences(c.text):
+        for n in extract_numbers(sentence, words=True):
+            if _found(num, [n], pct_tol, rel_tol):
+                periods = context_periods(sentence, n.start, n.end, c.date or None, strict=True)
+                out.append((periods, _clause(sentence, n.start, n.end)))
+    return out
+
+
+def _claim_periods(claim: str, num: Number) -> list[str]:
+    """The periods a claim gives a figure: those of the figure's own clause, or of a figure-free opening clause
+    ('In November, prices fell 50%'). A period elsewhere in the sentence may be about something else ('tariffs
+    from 2026 and $540 million of funding')."""
+    from copilot.compute import _clause
+
+    own = [p.code for p in find_periods(_clause(claim, num.start, num.end))]
+    if own:
+        return own
+    opening = re.match(r"^[^,;:]{0,60},", claim)
+    if opening and opening.end() <= num.start and not any(
+            n.kind not in ("year", "date") for n in extract_numbers(opening.group(0))):
+        return [p.code for p in find_periods(opening.group(0))]
+    return []
+
+
+def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: CorpusKnowledge,
+                     pct_tol: float, rel_tol: float) -> str | None:
+    """What the cited sources state ``num`` for, when that is another period or another name than the claim's;
+    None when some stating place fits the claim (or says nothing to the contrary)."""
+    from copilot.compute import _mentions, named_entities
+
+    claim_periods = _claim_periods(claim, num)
+    claim_names = named_entities(re.sub(r"\[\d+\]", " ", claim))
+    contexts = [(ctx, c) for c in cited for ctx in _contexts(num, c, pct_tol, rel_tol)]
+    if not contexts:
+        return None
+    reasons = []
+    for (periods, about), c in contexts:
+        if claim_periods and periods and not any(overlaps(a, b) for a in claim_periods for b in periods):
+            reasons.append(", ".join(format_period(p) for p in periods[:2]))
+            continue
+        about_names = named_entities(about)
+        if claim_names and about_names and not any(_mentions(about, n, knowledge) for n in claim_names):
+            # the claim names someone the source states other figures for, and this figure for another name
+            if any(_mentions(c.text, n, knowledge) for n in claim_names):
+                reasons.append(", ".join(about_names[:2]))
+                continue
+        return None
+    return reasons[0] if reasons else None
 
 
 def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float) -> bool:
     for cand in candidates:
-        if num.kind == "percent" and cand.kind != "percent":
+        if num.kind in ("percent", "points", "bp") and cand.kind != num.kind:
             continue
         if num.kind in ("year", "date") and cand.kind not in ("year", "date", "quantity"):
             continue
-        if num.kind in ("quantity", "money") and cand.kind == "percent":
+        if num.kind in ("quantity", "money") and cand.kind in ("percent", "points", "bp"):
             continue
+        if num.kind == "money" and cand.kind == "money" and num.unit and cand.unit and num.unit != cand.unit:
+            continue  # €450 is not $450
         if num.kind == "money" and cand.kind not in ("money",) and abs(cand.value) < 1e5:
             continue
         if numbers_match(num.value, cand.value, num.kind if num.kind != "date" else "quantity", pct_tol, rel_tol):
@@ -60,9 +130,14 @@ def _is_boilerplate(claim: str) -> bool:
 
 def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall] | None = None, *,
                  embedder=None, pct_tolerance: float = 0.5, rel_tolerance: float = 0.0,
-                 number_policy: str = "flag", invented_removed: int = 0) -> tuple[AuditReport, str]:
-    """Audit ``text`` against ``citations``; return the report and the text (claims dropped under 'drop')."""
+                 number_policy: str = "flag", invented_removed: int = 0,
+                 knowledge: CorpusKnowledge | None = None) -> tuple[AuditReport, str]:
+    """Audit ``text`` against ``citations``; return the report and the text (claims dropped under 'drop').
+
+    A figure counts as traced to a cited source only where that source states it for the claim's period and name;
+    a figure stated for another period or name is 'mismatched'."""
     tool_calls = tool_calls or []
+    knowledge = knowledge or CorpusKnowledge()
     by_n = {c.n: c for c in citations}
     nums_of = {c.n: _source_numbers(c) for c in citations}
     tool_numbers = [Number(raw=str(v), value=v, kind="percent" if (t.unit == "%" and k == "result") else "quantity")
@@ -86,14 +161,21 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
         traces: list[NumberTrace] = []
         for num in extract_numbers(claim):
             where = [n for n in valid if _found(num, nums_of[n], pct_tolerance, rel_tolerance)]
+            context = ""
             if where:
                 found_in = "tool" if all(by_n[n].kind == "calculation" for n in where) else "cited"
+                if found_in == "cited" and num.kind not in ("year", "date"):
+                    other = context_mismatch(claim, num, [by_n[n] for n in where if by_n[n].kind != "calculation"],
+                                             knowledge, pct_tolerance, rel_tolerance)
+                    if other is not None:
+                        found_in, context = "mismatched", other
             elif _found(num, tool_numbers, pct_tolerance, rel_tolerance):
                 found_in = "tool"
             else:
                 where = [n for n in by_n if n not in valid and _found(num, nums_of[n], pct_tolerance, rel_tolerance)]
                 found_in = "uncited" if where else "nowhere"
-            traces.append(NumberTrace(raw=num.raw, value=num.value, kind=num.kind, found_in=found_in, where=where))
+            traces.append(NumberTrace(raw=num.raw, value=num.value, kind=num.kind, found_in=found_in, where=where,
+                                      context=context))
         support = {}
         for n in valid:
             if by_n[n].kind == "calculation" and any(n in t.where for t in traces):
@@ -108,6 +190,9 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
             verdict, reason = "uncited", "the sentence cites no source"
         elif not valid:
             verdict, reason = "unsupported", f"cites sources that do not exist: {invalid}"
+        elif mismatched := [t for t in traces if t.found_in == "mismatched"]:
+            verdict, reason = "unsupported", "; ".join(f"figure {t.raw} is stated for {t.context}, not as the "
+                                                       f"sentence says" for t in mismatched)
         elif any(t.found_in == "nowhere" for t in untraced):
             bad = ", ".join(t.raw for t in untraced if t.found_in == "nowhere")
             verdict, reason = "unsupported", f"figure {bad} is in no source and no calculation"

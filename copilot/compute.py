@@ -1,325 +1,412 @@
-"""Choose and run a calculation for a question: the model proposes a tool and inputs, code checks them.
+"""Plan and run the calculations a question asks for, from figures the numbered sources state.
 
-The check knows the corpus tables: each input must be a figure that a numbered source states, the tool must fit
-what the question asks, and inputs must be in a sensible order (the earlier period is ``old``). Where the model's
-proposal fails a check, a plan built from the typed table rows among the sources is used instead, if one exists.
+Code reads the question (which calculation, for whom, when, in which unit) and the sources (each figure with what
+it is about: a table row's entity, period and series; a sentence's names, periods and unit), then pairs the figures
+the question names. Only where these rules find no plan does the model propose one; its proposal passes the same
+checks (every input stated in a source, for the question's entities and periods, in one unit), and a rejected
+proposal goes back to it once with the reason. Code does the arithmetic. Nothing here knows any corpus: names a
+corpus needs beyond these rules come from its data file (``CorpusKnowledge``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import MONTHS, extract_numbers, format_number, sentences, states_value, unit_after
+from copilot.numbers import UNITS, CURRENCY_WORDS, extract_numbers, format_number, is_signed_kind, sentences, unit_of_text
+from copilot.periods import MONTHS, find_periods, format_period, overlaps, sort_key, within, year_of
 from copilot.tools import TOOLS, run_tool, tool_call_schema
-from copilot.types import Citation, FactRow, ToolCall
+from copilot.types import Citation, CorpusKnowledge, ToolCall
 
-_MONTHS = [m.lower() for m in MONTHS]
+log = logging.getLogger(__name__)
 
-# Question patterns -> the calculation they ask for, most specific first.
+# What a question asks for, in general English, most specific first.
+_TWO_CALCS = re.compile(r"\bin (?:absolute|\w+) (?:terms )?and (?:in )?(?:percent(?:age)?|relative|%)|"
+                        r"\bhow much and by what percent|\bby how (?:much|many)\b.*\band by what percent|"
+                        r"\band (?:in|by) (?:what )?percent(?:age)?(?: terms)?\b", re.I)
 INTENT_PATTERNS: list[tuple[str, str]] = [
-    ("implied_prior", r"\b(given|implied|implies|imply|back out)\b.*\d+(?:\.\d+)?\s?(?:%|percent)"
+    ("implied_prior", r"\b(?:given|implied|implies|imply|back out|assuming)\b.*\d+(?:\.\d+)?\s?(?:%|percent)"
                       r"|\d+(?:\.\d+)?\s?(?:%|percent)\s+(?:rise|increase|jump|gain|growth|decline|drop|fall)"
-                      r".*\b(before|prior|previous|earlier|in (?:" + "|".join(_MONTHS) + r"))\b"),
-    ("part_of", r"\b(value|worth|dollars?)\b.*\b(went to|go(?:es)? to|flow(?:ed|ing)? to|destined for|"
-                r"share (?:of|for|to)|attributable|exports? to|shipments? to|exported to|shipped to)\b"),
-    ("share", r"\b(what|which) (share|percentage|proportion|fraction|portion|percent)\b|\bshare of\b|"
-              r"\bpercent(?:age)? of (?:the |all |china's )?(?:total|overall|exports)\b"),
-    ("pct_change", r"percent(?:age)? change|% change|by what percent|growth rate|"
-                   r"percent(?:age)? (?:increase|decrease|decline|rise|drop|fall)|how much .* in percent"),
-    ("ratio", r"\bhow many times\b|\bratio\b|\btimes (?:larger|bigger|more|as)\b"),
-    ("difference", r"\bhow (?:many|much) (?:more|fewer|less|higher|lower|bigger|smaller)\b|\bdifference\b|"
-                   r"\bgap\b|\bby how (?:many|much) did\b|\bexceed(?:ed)?\b.*\bby how\b"),
-    ("add", r"\bcombined\b|\btogether\b|\bsum of\b|\badded up\b"),
+                      r".*\b(?:before|prior|previous|earlier)\b"),
+    ("share", r"\b(?:what|which) (?:share|percentage|proportion|fraction|portion|percent)\b|\bshare of (?:the )?total\b"
+              r"|\bpercent(?:age)? of (?:the )?(?:total|overall|all)\b|\baccount(?:ed)? for what\b"),
+    ("pct_change", r"percent(?:age)? change|% change|\bby what percent|\bgrowth rate\b|"
+                   r"percent(?:age)? (?:increase|decrease|decline|rise|drop|fall|growth|gain)|"
+                   r"\bhow much\b.*\bin percent|\bhow many percent"),
+    ("ratio", r"\bhow many times\b|\bratio\b|\btimes (?:larger|bigger|more|higher|as)\b"),
+    ("difference", r"\bhow (?:many|much) (?:more|fewer|less|higher|lower|bigger|smaller|larger)\b|\bdifference\b|"
+                   r"\bgap\b|\bby how (?:many|much)\b|\bhow much did\b.*\b(?:rise|fall|grow|increase|decrease|"
+                   r"decline|drop|change|shrink)\b"),
+    ("add", r"\bcombined\b|\btogether\b|\bsum of\b|\badded up\b|\bin total\b.*\b(?:and|plus)\b"),
+    ("part_of", r"\b(?:value|worth)\b.*\b(?:of|to|for)\b"),
 ]
+_QUESTION_WORDS = {"what", "which", "who", "whom", "how", "why", "when", "where", "did", "does", "do", "is", "are",
+                   "was", "were", "given", "by", "in", "the", "a", "an", "compare", "roughly", "about", "and", "of",
+                   "approximately", "according", "between", "from", "to", "for", "if", "assuming", "than"}
+_STOP = _QUESTION_WORDS | {"many", "much", "more", "less", "fewer", "percent", "percentage", "change", "share",
+                           "total", "times", "difference", "value", "went", "go", "its", "their", "that", "this",
+                           "with", "on", "at", "as", "it", "be", "been", "has", "have", "had", "rise", "fall",
+                           "grow", "growth", "increase", "decrease", "decline", "terms", "absolute", "both",
+                           "there", "over", "year", "month", "quarter", "period"} | set(UNITS)
+_FALL = re.compile(r"\b(?:declin\w*|drop\w*|fall|fell|fallen|decreas\w*|down|lower|shr[iu]nk\w*|slump\w*|plung\w*|"
+                   r"contract\w*|cut)\b", re.I)
+_RISE = re.compile(r"\b(?:ris\w*|rose|increas\w*|jump\w*|grow\w*|grew|gain\w*|up|higher|surg\w*|climb\w*|"
+                   r"expand\w*)\b", re.I)
+_UNIT_ASKED = re.compile(r"\b(?:in|of|how many)\s+([A-Za-z]+(?:\s[a-z]+)?)")
 
-_ENTITY_SYNONYMS = {
-    "United States": [r"\bUS\b", r"\bU\.S\.?", r"\bUSA\b", r"united states", r"\bamerica"],
-    "all destinations": [r"\btotal\b", r"\boverall\b", r"all destinations", r"\bworldwide\b", r"\bglobal(?:ly)?\b"],
-}
+
+def detect_intents(question: str) -> list[str]:
+    """The calculations a question asks for: none, one, or a change in units and in percent (two)."""
+    if _TWO_CALCS.search(question):
+        return ["difference", "pct_change"]
+    for name, pattern in INTENT_PATTERNS:
+        if re.search(pattern, question, re.I):
+            return [name]
+    return []
 
 
 def detect_intent(question: str) -> str | None:
-    for name, pattern in INTENT_PATTERNS:
-        if re.search(pattern, question, re.I):
-            return name
-    return None
+    intents = detect_intents(question)
+    return intents[0] if intents else None
 
 
-def _entity_position(entity: str, question: str) -> int | None:
-    patterns = _ENTITY_SYNONYMS.get(entity) or [re.escape(re.sub(r"\s*\(.*?\)", "", entity))]
-    ticker = re.search(r"\(([A-Z]{1,6})\)", entity)
-    if ticker:
-        patterns = patterns + [rf"\b{ticker.group(1)}\b"]
-    positions = []
-    for p in patterns:
-        flags = 0 if p.startswith(r"\bUS") or p.startswith(r"\bU\.") or ticker and ticker.group(1) in p else re.I
-        m = re.search(p, question, flags)
-        if m:
-            positions.append(m.start())
-    return min(positions) if positions else None
+def named_entities(text: str) -> list[str]:
+    """Capitalised names in ``text`` ('Brazil', 'Helvik Wind', 'UK'); months and question words left out."""
+    names = []
+    months = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS}
+    for m in re.finditer(r"\b[A-Z][\w.&'-]*(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w.&-]*)*", text):
+        words = [w for w in re.sub(r"'s\b", "", m.group(0)).split()
+                 if w.lower().strip(".") not in months | _QUESTION_WORDS
+                 and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w)]
+        if words:
+            names.append(" ".join(words).strip(".'"))
+    return [n for n in names if n]
 
 
-def question_periods(question: str) -> list[tuple[int, str]]:
-    """Periods named in the question with their positions: 'October 2025' -> '2025-10', '2024' -> '2024'."""
-    out = []
-    years = [(m.start(), m.group(0)) for m in re.finditer(r"\b(19|20)\d{2}\b", question)]
-    for m in re.finditer(r"\b(" + "|".join(_MONTHS) + r")\b(?:\s+(\d{4}))?", question, re.I):
-        year = m.group(2) or (years[0][1] if years else "")
-        out.append((m.start(), f"{year}-{_MONTHS.index(m.group(1).lower()) + 1:02d}" if year else
-                    f"*-{_MONTHS.index(m.group(1).lower()) + 1:02d}"))
-    month_years = {p[1][:4] for p in out}
-    out += [(pos, y) for pos, y in years if y not in month_years]
-    return sorted(out)
-
-
-def _period_matches(row_period: str, wanted: str) -> bool:
-    if wanted.startswith("*-"):
-        return row_period[4:7] == wanted[1:]
-    return row_period == wanted or row_period.startswith(wanted + "-") or row_period.startswith(wanted + "..")
+def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
+    """Does ``text`` name ``name`` or one of its aliases? Short all-capital names match only in capitals."""
+    for alias in knowledge.names(name):
+        alias = alias.strip()
+        if not alias:
+            continue
+        flags = 0 if (len(alias) <= 4 and alias.upper() == alias) else re.I
+        if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w])", text, flags):
+            return True
+    return False
 
 
 @dataclass
-class _Mention:
-    row: FactRow
+class Fact:
+    """A figure a numbered source states, with what it is about."""
+
+    value: float
+    unit: str
+    kind: str
     n: int
-    position: int
+    about: str  # a table row's series label, or the clause that states the figure
+    entity: str = ""  # a table row's entity
+    names: list[str] = field(default_factory=list)  # names in the stating clause
+    periods: list[str] = field(default_factory=list)
+    qualifier: str = ""
+    is_total: bool = False
+    series: str = ""
+    sentence: str = ""
+
+    def label(self, who: str | None = None) -> str:
+        who = self.entity or who or ", ".join(self.names[:1])
+        when = ", ".join(format_period(p) for p in self.periods[:1])
+        hedge = {"approx": "about ", "below": "below ", "above": "above "}.get(self.qualifier, "")
+        head = ", ".join(x for x in (who, when) if x)
+        return f"{head}: {hedge}{format_number(self.value, self.unit)}" if head else format_number(self.value, self.unit)
 
 
-def _mentioned_rows(question: str, sources: list[Citation], use_periods: bool = True) -> list[_Mention]:
-    periods = question_periods(question) if use_periods else []
-    out = []
-    for c in sources:
-        if c.row is None:
-            continue
-        pos = _entity_position(c.row.entity, question)
-        if pos is None:
-            continue
-        if periods and not any(_period_matches(c.row.period, p) for _, p in periods):
-            continue
-        period_pos = min((pp for pp, p in periods if _period_matches(c.row.period, p)), default=pos)
-        out.append(_Mention(c.row, c.n, pos * 1000 + period_pos))
-    return out
+_HEDGE_WORDS = re.compile(r"\b(?:about|around|roughly|nearly|almost|approximately|some|close to|just over|"
+                          r"just under)\s*$", re.I)
 
 
-def rules_plan(intent: str, question: str, sources: list[Citation]) -> tuple[dict[str, float], list[int]] | None:
-    """A calculation plan from typed table rows whose entity (and period, if named) the question mentions."""
-    # an implied prior value is for a period no row states; match its rows by entity alone
-    rows = _mentioned_rows(question, sources, use_periods=intent != "implied_prior")
-    levels = [m for m in rows if m.row.unit != "%"]
-    pcts = [m for m in rows if m.row.unit == "%"]
-    q_pct = [n for n in extract_numbers(question) if n.kind == "percent"]
-
-    def pair(items):
-        # two rows of one series, each a different (entity, period)
-        by_series: dict[str, list[_Mention]] = {}
-        for m in sorted(items, key=lambda m: m.position):
-            key = (m.row.entity, m.row.period)
-            group = by_series.setdefault(m.row.series, [])
-            if key not in [(g.row.entity, g.row.period) for g in group]:
-                group.append(m)
-        for group in by_series.values():
-            if len(group) >= 2:
-                return group[0], group[1]
-        # two different measures in the same unit, named by the question ('India's programme vs US funding')
-        ordered = sorted(items, key=lambda m: m.position)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1:]:
-                if a.row.unit == b.row.unit and a.row.series != b.row.series and a.row.entity != b.row.entity:
-                    return a, b
-        return None
-
-    if intent in ("difference", "ratio", "add"):
-        # a difference of percentages only when the question speaks of percent or points
-        asks_pct = re.search(r"%|percent|points?\b|\bshares?\b", question, re.I)
-        wanted_unit = "t" if re.search(r"\btons?\b|\btonnes?\b", question, re.I) else None
-        got = pair(pcts) if asks_pct else pair([m for m in levels if wanted_unit in (None, m.row.unit)])
-        if got:
-            a, b = got
-            return {"a": a.row.value, "b": b.row.value}, [a.n, b.n]
-    elif intent == "pct_change":
-        for series in {m.row.series for m in levels}:
-            group = [m for m in levels if m.row.series == series]
-            entities = {m.row.entity for m in group}
-            for entity in entities:
-                same = sorted({m.row.period: m for m in group if m.row.entity == entity}.values(),
-                              key=lambda m: m.row.period)
-                if len(same) >= 2:
-                    return {"old": same[0].row.value, "new": same[-1].row.value}, [same[0].n, same[-1].n]
-    elif intent == "share":
-        for m in levels:
-            if m.row.entity == "all destinations":
-                continue
-            total = next((t for c in sources if (t := c.row) and t.series == m.row.series and
-                          t.period == m.row.period and t.entity == "all destinations"), None)
-            if total is not None:
-                tn = next(c.n for c in sources if c.row is total)
-                return {"part": m.row.value, "total": total.value}, [m.n, tn]
-    elif intent == "implied_prior":
-        for p in pcts:
-            if q_pct and not any(abs(abs(q.value) - abs(p.row.value)) < 1e-9 for q in q_pct):
-                continue
-            level = next((c for c in sources if c.row and c.row.unit != "%" and c.row.entity == p.row.entity
-                          and c.row.period == p.row.period), None)
-            if level is not None:
-                return {"current": level.row.value, "pct": p.row.value}, [level.n, p.n]
-    elif intent == "part_of":
-        for p in pcts:
-            total = next((c for c in sources if c.row and c.row.unit == "USD" and c.row.period == p.row.period), None)
-            if total is not None:
-                return {"total": total.row.value, "pct": p.row.value}, [total.n, p.n]
-    return None
-
-
-_NOT_NAMES = {m.lower() for m in MONTHS} | {"what", "which", "who", "how", "given", "by", "in", "the", "did", "was",
-                                            "is", "are", "were", "roughly", "about", "approximately", "compare"}
-
-
-def named_entities(question: str) -> list[str]:
-    """Capitalised names in the question ('Japan', 'MP Materials', 'US'), months and question words left out."""
-    names = []
-    for m in re.finditer(r"\b[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*", question):
-        words = [w for w in re.sub(r"'s\b", "", m.group(0)).split() if w.lower().strip(".") not in _NOT_NAMES]
-        if words:
-            names.append(" ".join(words))
-    return names
-
-
-def _mentions(text: str, name: str) -> bool:
-    for entity, patterns in _ENTITY_SYNONYMS.items():
-        if entity == "United States" and any(re.fullmatch(p, name, re.I if "united" in p or "america" in p else 0)
-                                             for p in patterns):
-            return any(re.search(p, text, 0 if p.startswith(r"\bU") else re.I) for p in patterns)
-    return re.search(rf"\b{re.escape(name)}", text, re.I) is not None
-
-
-def _contexts(value: float, sources: list[Citation]) -> list[str]:
-    """Where ``value`` is stated: the table row, else the clause of the sentence that states it (the whole sentence
-    when the clause names nobody: 'down from 656 tons in October')."""
-    out = []
+def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = None) -> list[Fact]:
+    """Every figure the numbered sources state: typed table rows first, then figures in the text."""
+    knowledge = knowledge or CorpusKnowledge()
+    out: list[Fact] = []
     for c in sources:
         if c.kind == "calculation":
             continue
-        if c.row is not None and c.row.states(value):
-            out.append(f"{c.row.entity} {c.row.label}")
+        for f in c.facts:
+            kind = {"%": "percent", "pp": "points", "bp": "bp"}.get(f.unit, "money" if _is_currency(f.unit)
+                                                                    else "quantity")
+            out.append(Fact(f.value, f.unit, kind, c.n, f.label or f.series.replace("_", " "), entity=f.entity,
+                            periods=[f.period] if f.period else [], qualifier=f.qualifier,
+                            is_total=f.is_total or knowledge.is_total(f.entity), series=f.series,
+                            sentence=c.text))
+        if c.facts:
             continue
+        as_of = c.date or None
         for sentence in sentences(c.text):
-            if not states_value(sentence, value):
-                continue
-            clauses = [cl for cl in re.split(r"[,;:]|\b(?:while|whereas|but)\b", sentence) if states_value(cl, value)]
-            out += [cl if named_entities(cl) else sentence for cl in clauses] or [sentence]
+            for num in extract_numbers(sentence, words=True):
+                if num.kind in ("year", "date") or (num.raw.isalpha() and not num.unit):
+                    continue  # a year, a day, or a number word without a unit
+                clause = _clause(sentence, num.start, num.end)
+                periods = context_periods(sentence, num.start, num.end, as_of)
+                names = named_entities(clause) or named_entities(sentence)
+                before = sentence[:num.start]
+                qualifier = "approx" if _HEDGE_WORDS.search(before) else (
+                    "below" if re.search(r"\b(?:below|under|less than)\s*$", before, re.I) else "")
+                out.append(Fact(num.value, num.unit, num.kind, c.n, clause.strip(), names=names, periods=periods,
+                                qualifier=qualifier, sentence=sentence))
     return out
 
 
-def _check_subject(name: str, args: dict[str, float], question: str, sources: list[Citation]) -> None:
-    """The figure a share or an implied value is about must be stated for the most specific name in the question."""
-    subject = {"share": "part", "implied_prior": "current"}.get(name)
-    names = named_entities(question)
-    if subject is None or not names:
-        return
-    every_sentence = [s for c in sources for s in sentences(c.text)]
-    rarest = min(names, key=lambda n: sum(_mentions(s, n) for s in every_sentence))
-    if not any(_mentions(ctx, rarest) for ctx in _contexts(args[subject], sources)):
-        raise ToolInputError(f"{args[subject]:g} is not stated for {rarest}")
+def _is_currency(unit: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z]{3}", unit or ""))
 
 
-def _locate(value: float, sources: list[Citation]) -> list[int]:
-    """The [n] whose row or text states ``value`` (percent signs compared loosely)."""
-    return [c.n for c in sources if c.kind != "calculation"
-            and ((c.row is not None and c.row.states(value)) or states_value(c.text, value))]
+_DELIM = re.compile(r"[,;:()]|\b(?:while|whereas|but|and)\b")
 
 
-def validate(name: str, args: dict[str, float], intent: str | None, question: str,
-             sources: list[Citation]) -> list[int]:
-    """Raise ToolInputError unless the call is sound; return the [n] each input came from."""
-    if intent is not None and name != intent:
-        raise ToolInputError(f"{name} does not answer a {intent} question")
-    tool = TOOLS[name]
-    cites = []
-    q_numbers = {abs(n.value) for n in extract_numbers(question) if n.kind == "percent"}
-    for arg in tool.args:
-        where = _locate(args[arg], sources)
-        if not where:
-            if arg == "pct" and abs(args[arg]) in q_numbers:
-                continue  # a premise the question states ('given the 35% rise')
-            raise ToolInputError(f"input {arg}={args[arg]:g} is not stated in any numbered source")
-        cites.append(where[0])
-    if name == "share" and abs(args["part"]) > abs(args["total"]):
-        raise ToolInputError("part is larger than total")
-    _check_subject(name, args, question, sources)
-    if name in ("implied_prior", "part_of"):
-        level = args["current" if name == "implied_prior" else "total"]
-        if any(c.row and c.row.unit == "%" and c.row.value == level for c in sources) and not any(
-                c.row and c.row.unit != "%" and c.row.value == level for c in sources):
-            raise ToolInputError("the base value is a percentage, not a level")
-    run_tool(name, args)  # raises on undefined arithmetic
-    return sorted(set(cites))
+def _clause(sentence: str, start: int, end: int) -> str:
+    """The part of a sentence around a figure: split at commas, semicolons, colons, brackets and 'while/whereas/but/and'."""
+    marks = list(_DELIM.finditer(sentence))
+    lo = max([0] + [m.end() for m in marks if m.end() <= start])
+    hi = min([len(sentence)] + [m.start() for m in marks if m.start() >= end])
+    clause = sentence[lo:hi]
+    return clause if len(clause.split()) >= 3 else sentence
+
+
+def context_periods(sentence: str, start: int, end: int, as_of: str | None = None, strict: bool = False) -> list[str]:
+    """The periods a figure at sentence[start:end] is stated for: those of its clause; else those of the sentence's
+    clauses that state no figure of their own ('In March 2025, Brazil shipped 2.4 million bags'); else, unless
+    ``strict``, the sentence's one period outside brackets. A period in '(Q3 2024: €139.0 million)' belongs to that
+    bracket's figure, not to the figure before it."""
+    clause = _clause(sentence, start, end)
+    own = [p.code for p in find_periods(clause, as_of=as_of)]
+    if own:
+        return own
+    bounds = [0] + [m.end() for m in _DELIM.finditer(sentence)] + [len(sentence)]
+    free: list[str] = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        part = sentence[lo:hi]
+        if not any(n.kind not in ("year", "date") for n in extract_numbers(part)):
+            free += [p.code for p in find_periods(part, as_of=as_of) if p.code not in free]
+    if free or strict:
+        return free
+    outside = re.sub(r"\([^)]*\)", " ", sentence)
+    codes = {p.code for p in find_periods(outside, as_of=as_of)}
+    return list(codes) if len(codes) == 1 else []
 
 
 @dataclass
-class Proposal:
+class Frame:
+    """What the question asks: which calculations, for whom, when, in which unit."""
+
+    question: str
+    intents: list[str]
+    periods: list[str]
+    names: list[str]
+    unit: str
+    premise: list[float]
+    words: set[str]
+
+
+def read_question(question: str, default_year: str | None = None) -> Frame:
+    unit = ""
+    for m in _UNIT_ASKED.finditer(question):  # 'in tonnes', 'how many barrels', 'in euros'
+        word = m.group(1)
+        unit = unit_of_text(word) or CURRENCY_WORDS.get(word.split()[0].lower(), "")
+        if unit:
+            break
+    periods = []
+    for p in find_periods(question, default_year=default_year):
+        if p.code not in periods:
+            periods.append(p.code)
+    names = named_entities(question)
+    premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
+    words = {w for w in re.findall(r"[a-z][a-z-]+", question.lower()) if w not in _STOP and len(w) > 2}
+    return Frame(question, detect_intents(question), periods, names, unit, premise, words)
+
+
+def _word_overlap(words: set[str], text: str) -> float:
+    have = {w[:5] for w in re.findall(r"[a-z][a-z-]+", text.lower())}
+    return sum(1 for w in words if w[:5] in have) / max(len(words), 1)
+
+
+def _same_period(fact: Fact, period: str) -> bool:
+    """Is the figure stated for ``period``? A table row's period must be that period; a sentence's periods must
+    include one that overlaps it."""
+    if not fact.periods:
+        return False
+    if fact.entity or fact.series:  # a table row: exact
+        return any(within(fp, period) and within(period, fp) for fp in fact.periods)
+    return any(overlaps(fp, period) for fp in fact.periods)
+
+
+def _about(fact: Fact, name: str, knowledge: CorpusKnowledge) -> bool:
+    if fact.entity:
+        return _mentions(fact.entity, name, knowledge) or any(_mentions(a, name, knowledge)
+                                                            for a in knowledge.names(fact.entity))
+    return _mentions(fact.about, name, knowledge) or (not named_entities(fact.about)
+                                                     and _mentions(fact.sentence, name, knowledge))
+
+
+def _score(fact: Fact, frame: Frame) -> float:
+    """How well a figure fits the question's words; typed table rows and figures with a unit first."""
+    return (_word_overlap(frame.words, fact.about + " " + fact.entity) + (0.5 if fact.entity else 0.0)
+            + (0.5 if fact.unit else 0.0))
+
+
+def _pick(facts: list[Fact], frame: Frame, name: str | None, period: str | None, knowledge: CorpusKnowledge,
+          unit: str | None = None, exclude: tuple = ()) -> Fact | None:
+    best, best_score = None, -1.0
+    for f in facts:
+        if f in exclude or f.kind in ("percent", "points", "bp") and frame.intents[0] not in ("difference", "ratio"):
+            continue
+        if unit is not None and f.unit != unit:
+            continue
+        if frame.unit and f.unit and f.unit != frame.unit:
+            continue
+        if name is not None and not _about(f, name, knowledge):
+            continue
+        if period is not None and not _same_period(f, period):
+            continue
+        if name is None and f.is_total is False and frame.intents[0] == "share" and False:
+            continue
+        s = _score(f, frame)
+        if s > best_score:
+            best, best_score = f, s
+    return best
+
+
+def _asks_percent(frame: Frame) -> bool:
+    return bool(re.search(r"%|percent|points?\b|\bshares? of\b|\bmargin", frame.question, re.I))
+
+
+def _pair(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> tuple[Fact, Fact, str | None, str | None] | None:
+    """Two figures of one measure that the question compares: across two periods (earlier first) or two names
+    (in the question's order)."""
+    want_pct = _asks_percent(frame) and "pct_change" not in frame.intents
+    pool = [f for f in facts if (f.kind in ("percent", "points", "bp")) == want_pct]
+    names = [n for n in frame.names if any(_about(f, n, knowledge) for f in pool)]
+    periods = sorted(frame.periods, key=sort_key)
+    candidates: list[tuple[float, Fact, Fact, str | None, str | None]] = []
+    if len(periods) >= 2:
+        for name in names or [None]:
+            for a in [f for f in pool if _same_period(f, periods[0]) and (name is None or _about(f, name, knowledge))]:
+                for b in [f for f in pool if _same_period(f, periods[-1]) and f is not a and f.unit == a.unit
+                          and (name is None or _about(f, name, knowledge))]:
+                    if a.entity and b.entity and a.entity != b.entity:
+                        continue
+                    same_series = 1.0 if a.series and a.series == b.series else 0.0
+                    candidates.append((same_series + _score(a, frame) + _score(b, frame) + (1 if name else 0), a, b,
+                                       name, name))
+    elif len(names) >= 2:
+        period = periods[0] if periods else None
+        for i, na in enumerate(names):
+            for nb in names[i + 1:]:
+                for a in [f for f in pool if _about(f, na, knowledge) and not _about(f, nb, knowledge)
+                          and (period is None or _same_period(f, period))]:
+                    for b in [f for f in pool if _about(f, nb, knowledge) and not _about(f, na, knowledge)
+                              and f is not a and f.unit == a.unit and (period is None or _same_period(f, period))]:
+                        if a.periods and b.periods and not any(overlaps(x, y) for x in a.periods for y in b.periods):
+                            continue
+                        same_series = 1.0 if a.series and a.series == b.series else 0.0
+                        candidates.append((same_series + _score(a, frame) + _score(b, frame) - 0.1 * i, a, b,
+                                           na, nb))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: c[0])[1:]
+
+
+def _rarest(names: list[str], facts: list[Fact], knowledge: CorpusKnowledge) -> list[str]:
+    """Names ordered from the most specific (stated with the fewest figures) to the least."""
+    return sorted(names, key=lambda n: sum(_about(f, n, knowledge) for f in facts) or 10 ** 6)
+
+
+@dataclass
+class Plan:
     name: str
     args: dict[str, float]
+    inputs: dict[str, Fact]
+    who: dict[str, str] = field(default_factory=dict)  # the question's name each input is for
 
 
-def propose_with_model(llm, question: str, sources: list[Citation], max_tokens: int = 80) -> Proposal | None:
-    from prompts import render
-
-    facts = numeric_facts(sources)
-    if not facts:
-        return None
-    messages = [{"role": "system", "content": render("TOOL_SYSTEM")},
-                {"role": "user", "content": render("TOOL_USER", facts=facts, question=question)}]
-    try:
-        reply = llm.chat(messages, max_tokens=max_tokens, json_schema=tool_call_schema())
-        data = json.loads(reply.text)
-    except LLMUnavailable:
-        raise
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(data, dict) or data.get("tool") not in TOOLS:
-        return None
-    tool = TOOLS[data["tool"]]
-    try:
-        args = {a: float(data[a]) for a in tool.args}
-    except (KeyError, TypeError, ValueError):
-        return None
-    return Proposal(tool.name, args)
-
-
-def numeric_facts(sources: list[Citation], limit: int = 14) -> str:
-    """The numbered figures the model may choose from: table rows first, then sentences with numbers."""
-    lines = [f"[{c.n}] {c.text.split(' Source:')[0]}" for c in sources if c.row is not None]
-    for c in sources:
-        if c.row is None and c.kind == "text":
-            for sentence in re.split(r"(?<=[.!?])\s+", c.text):
-                if any(n.kind in ("quantity", "percent", "money") for n in extract_numbers(sentence)):
-                    lines.append(f"[{c.n}] {sentence.strip()[:220]}")
-    return "\n".join(lines[:limit])
-
-
-def _unit_of(args: dict[str, float], cites: list[int], sources: list[Citation], tool) -> str:
-    if tool.result_unit == "%":
-        return "%"
-    if tool.result_unit == "ratio":
-        return "x"
-    first = args[tool.args[0]]
-    for n in cites:
-        c = next((s for s in sources if s.n == n), None)
-        if c is None:
-            continue
-        if c.row is not None and c.row.unit != "%":
-            return c.row.unit
-        for num in extract_numbers(c.text):
-            if num.value == first and (unit := unit_after(c.text, num)):
-                return unit
-    return ""
-
-
-_FALL = re.compile(r"\b(declin\w*|drop\w*|fall|fell|fallen|decreas\w*|down|lower|shr[iu]nk\w*|slump\w*|plung\w*)\b", re.I)
-_RISE = re.compile(r"\b(ris\w*|rose|increas\w*|jump\w*|grow\w*|grew|gain\w*|up|higher|surg\w*|climb\w*)\b", re.I)
+def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> list[Plan]:
+    """The calculations the question asks for, planned from the figures the sources state; [] where none fits."""
+    if not frame.intents:
+        return []
+    intent = frame.intents[0]
+    plans: list[Plan] = []
+    if intent in ("difference", "ratio", "add", "pct_change"):
+        got = _pair(frame, facts, knowledge)
+        if got is None:
+            return []
+        a, b, wa, wb = got
+        over_time = len(frame.periods) >= 2
+        for name in frame.intents:
+            if name == "pct_change":
+                if a.kind in ("percent", "points", "bp"):
+                    continue
+                plans.append(Plan(name, {"old": a.value, "new": b.value}, {"old": a, "new": b},
+                                  {"old": wa, "new": wb}))
+            elif over_time and name == "difference":
+                plans.append(Plan(name, {"a": b.value, "b": a.value}, {"a": b, "b": a}, {"a": wb, "b": wa}))
+            else:
+                plans.append(Plan(name, {"a": a.value, "b": b.value}, {"a": a, "b": b}, {"a": wa, "b": wb}))
+    elif intent == "share":
+        period = frame.periods[0] if frame.periods else None
+        for name in _rarest(frame.names, facts, knowledge):
+            part = _pick([f for f in facts if not f.is_total], frame, name, period, knowledge)
+            if part is None:
+                continue
+            totals = [f for f in facts if f.is_total and f.unit == part.unit and f is not part
+                      and (not part.series or f.series == part.series)
+                      and (not part.periods or any(_same_period(f, p) for p in part.periods))]
+            if not totals:
+                totals = [f for f in facts if f is not part and f.unit == part.unit and f.value > part.value
+                          and re.search(r"\b(?:total|overall|all|in all|combined|worldwide)\b", f.about, re.I)
+                          and (period is None or _same_period(f, period))]
+            if totals:
+                total = max(totals, key=lambda f: _score(f, frame))
+                plans.append(Plan("share", {"part": part.value, "total": total.value}, {"part": part, "total": total},
+                                  {"part": name}))
+                break
+    elif intent == "implied_prior":
+        wanted = [abs(p) for p in frame.premise]
+        for name in _rarest(frame.names, facts, knowledge) or [None]:
+            mine = [f for f in facts if name is None or _about(f, name, knowledge)]
+            levels = [f for f in mine if f.kind not in ("percent", "points", "bp")
+                      and (not frame.unit or f.unit == frame.unit)]
+            pct_fact = next((p for p in mine if p.kind == "percent" and (not wanted or abs(p.value) in wanted)), None)
+            if not levels or (not wanted and pct_fact is None):
+                continue
+            # the level stated with the change ('rose 8% to $4,200'), else the best match outside the asked period
+            with_change = [f for f in levels if pct_fact is not None and f.n == pct_fact.n and (
+                f.sentence == pct_fact.sentence if not f.entity else f.periods == pct_fact.periods)]
+            others = [f for f in levels if not any(_same_period(f, p) for p in frame.periods)
+                      and (name is not None or _word_overlap(frame.words, f.about) > 0)]
+            if not (with_change or others):
+                continue
+            current = max(with_change or others, key=lambda f: _score(f, frame))
+            pct = signed_change(frame.question, wanted[0] if wanted else pct_fact.value)
+            inputs = {"current": current} | ({"pct": pct_fact} if pct_fact is not None else {})
+            plans.append(Plan("implied_prior", {"current": current.value, "pct": pct}, inputs,
+                              {"current": name, "pct": name}))
+            break
+    elif intent == "part_of":
+        for name in _rarest(frame.names, facts, knowledge):
+            pct = next((f for f in facts if f.kind == "percent" and _about(f, name, knowledge)), None)
+            if pct is None:
+                continue
+            totals = [f for f in facts if f.kind == "money" and (f.is_total or not _about(f, name, knowledge))
+                      and (not pct.periods or not f.periods or any(overlaps(x, y) for x in f.periods
+                                                                  for y in pct.periods))]
+            if totals:
+                total = max(totals, key=lambda f: _score(f, frame))
+                plans.append(Plan("part_of", {"total": total.value, "pct": pct.value}, {"total": total, "pct": pct},
+                                  {"pct": name}))
+                break
+    return plans
 
 
 def signed_change(question: str, pct: float) -> float:
@@ -332,45 +419,167 @@ def signed_change(question: str, pct: float) -> float:
     return pct
 
 
-def make_call(name: str, args: dict[str, float], cites: list[int], sources: list[Citation], chosen_by: str,
-              question: str = "") -> ToolCall:
+def _locate(value: float, facts: list[Fact]) -> list[Fact]:
+    return [f for f in facts if f.value == value or (is_signed_kind(f.kind) and abs(f.value) == abs(value))]
+
+
+def validate(name: str, args: dict[str, float], frame: Frame, facts: list[Fact],
+             knowledge: CorpusKnowledge) -> dict[str, Fact]:
+    """Raise ToolInputError unless the call is sound: the right tool, every input stated in a numbered source for
+    the question's names and periods, inputs in one unit; return the fact each input came from."""
+    if frame.intents and name not in frame.intents:
+        raise ToolInputError(f"{name} does not answer a {' and '.join(frame.intents)} question")
     tool = TOOLS[name]
-    if name == "implied_prior" and question:
-        args = dict(args, pct=signed_change(question, args["pct"]))
+    inputs: dict[str, Fact] = {}
+    for arg in tool.args:
+        found = [f for f in _locate(args[arg], facts) if f not in inputs.values()]
+        if not found:
+            if arg == "pct" and abs(args[arg]) in [abs(p) for p in frame.premise]:
+                continue  # a premise the question states ('given the 35% rise')
+            raise ToolInputError(f"input {arg}={args[arg]:g} is not stated in any numbered source")
+        fitting = [f for f in found if _fits(f, frame, knowledge, name)]
+        if not fitting:
+            f = found[0]
+            where = f.label()
+            raise ToolInputError(f"input {arg}={args[arg]:g} is stated for {where}, not for what the question asks")
+        inputs[arg] = fitting[0]
+    levels = [f for a, f in inputs.items() if a not in ("pct",)]
+    if len({f.unit for f in levels}) > 1 and name in ("difference", "ratio", "add", "pct_change", "share"):
+        raise ToolInputError("the inputs are in different units: " + ", ".join(f.unit or "none" for f in levels))
+    if name == "share" and abs(args["part"]) > abs(args["total"]):
+        raise ToolInputError("part is larger than total")
+    if name in ("implied_prior", "part_of"):
+        base = inputs.get("current" if name == "implied_prior" else "total")
+        if base is not None and base.kind in ("percent", "points", "bp"):
+            raise ToolInputError("the base value is a percentage, not a level")
+    run_tool(name, args)  # raises on undefined arithmetic
+    return inputs
+
+
+def _fits(fact: Fact, frame: Frame, knowledge: CorpusKnowledge, tool: str) -> bool:
+    """Is the figure about what the question asks: one of its names, one of its periods (where both say one)?"""
+    if frame.periods and fact.periods and tool not in ("implied_prior",):
+        if not any(overlaps(fp, qp) for fp in fact.periods for qp in frame.periods):
+            return False
+    names = [n for n in frame.names if any(_about(f, n, knowledge) for f in [fact])]
+    fact_names = [fact.entity] if fact.entity else named_entities(fact.about)
+    if frame.names and fact_names and not names and not fact.is_total:
+        return False
+    return True
+
+
+def propose_with_model(llm, frame: Frame, facts: list[Fact], retry_reason: str | None = None,
+                       previous: dict | None = None, max_tokens: int = 80) -> tuple[str, dict[str, float]] | None:
+    """The model's choice of tool and inputs, as JSON-schema constrained output; None when it offers none."""
+    from prompts import render
+
+    lines = [f"[{f.n}] {f.label()} ({f.about[:120]})" for f in facts if f.kind != "year"][:16]
+    if not lines:
+        return None
+    messages = [{"role": "system", "content": render("TOOL_SYSTEM")},
+                {"role": "user", "content": render("TOOL_USER", facts="\n".join(lines), question=frame.question)}]
+    if retry_reason and previous is not None:
+        messages += [{"role": "assistant", "content": json.dumps(previous)},
+                     {"role": "user", "content": render("TOOL_RETRY", reason=retry_reason)}]
+    try:
+        reply = llm.chat(messages, max_tokens=max_tokens, json_schema=tool_call_schema())
+        data = json.loads(reply.text)
+    except LLMUnavailable:
+        raise
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("tool") not in TOOLS:
+        return None
+    tool = TOOLS[data["tool"]]
+    try:
+        return tool.name, {a: float(data[a]) for a in tool.args}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _unit_of(name: str, inputs: dict[str, Fact]) -> str:
+    tool = TOOLS[name]
+    if tool.result_unit == "%":
+        return "%"
+    if tool.result_unit == "ratio":
+        return "x"
+    first = inputs.get(tool.args[0])
+    if first is None:
+        return ""
+    if name == "difference" and first.kind == "percent":
+        return "pp"
+    return first.unit
+
+
+def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen_by: str,
+              who: dict[str, str | None] | None = None) -> ToolCall:
     result = run_tool(name, args)
-    unit = _unit_of(args, cites, sources, tool)
-    fmt = {a: f"{v:,.10g}" for a, v in args.items()} | {"result": f"{result:,.4g}" if abs(result) < 1000
-                                                        else f"{result:,.2f}".rstrip("0").rstrip(".")}
-    return ToolCall(name=name, args=args, result=result, formula=tool.formula.format(**fmt), unit=unit, cites=cites,
-                    chosen_by=chosen_by)
+    unit = _unit_of(name, inputs)
+
+    def shown(arg: str, value: float) -> str:
+        """An input as a person reads it: money and large figures with their unit and scale word."""
+        fact = inputs.get(arg)
+        if arg == "pct" or fact is None or fact.kind in ("percent", "points", "bp"):
+            return f"{value:,.10g}"
+        return format_number(value, fact.unit) if (fact.kind == "money" or abs(value) >= 1e6) else f"{value:,.10g}"
+
+    fmt = {a: shown(a, v) for a, v in args.items()}
+    fmt["result"] = (format_number(result, unit) if unit not in ("%", "pp", "bp", "x", "") and
+                     (_is_currency(unit) or abs(result) >= 1e6) else
+                     f"{result:,.4g}" if abs(result) < 1000 else f"{result:,.2f}".rstrip("0").rstrip("."))
+    return ToolCall(name=name, args=args, result=result, formula=TOOLS[name].formula.format(**fmt), unit=unit,
+                    cites=sorted({f.n for f in inputs.values()}),
+                    labels={a: f.label((who or {}).get(a)) for a, f in inputs.items()}, chosen_by=chosen_by)
 
 
-def compute(question: str, sources: list[Citation], llm) -> list[ToolCall]:
-    """Zero or one calculation for the question, checked against the sources before it is run."""
-    intent = detect_intent(question)
-    if intent is None:
-        return []
-    plan = rules_plan(intent, question, sources)
-    proposal = propose_with_model(llm, question, sources)
-    if proposal is not None:
+@dataclass
+class ComputeResult:
+    calls: list[ToolCall] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    model_called: bool = False
+
+
+def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowledge | None = None,
+            default_year: str | None = None) -> ComputeResult:
+    """The calculations a question asks for, checked against the sources before they are run."""
+    knowledge = knowledge or CorpusKnowledge()
+    frame = read_question(question, default_year)
+    out = ComputeResult()
+    if not frame.intents:
+        return out
+    facts = source_facts(sources, knowledge)
+    plans = rules_plans(frame, facts, knowledge)
+    if plans:
+        out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who) for p in plans]
+        return out
+    # no plan from the rules: the model proposes, the same checks decide; one retry with the reason
+    previous, reason = None, None
+    for _attempt in range(2):
+        proposal = propose_with_model(llm, frame, facts, reason, previous)
+        out.model_called = True
+        if proposal is None:
+            break
+        name, args = proposal
+        if name == "implied_prior" and frame.premise:
+            args = dict(args, pct=signed_change(question, args["pct"]))
         try:
-            cites = validate(proposal.name, proposal.args, intent, question, sources)
-            same_inputs = plan is not None and sorted(map(abs, plan[0].values())) == sorted(
-                map(abs, proposal.args.values()))
-            if same_inputs:
-                return [make_call(intent, plan[0], plan[1], sources, "model", question)]  # the rows fix the order
-            if plan is None:
-                return [make_call(proposal.name, proposal.args, cites, sources, "model", question)]
-        except ToolInputError:
-            pass
-    if plan is not None:
-        return [make_call(intent, plan[0], plan[1], sources, "rules", question)]
-    return []
+            inputs = validate(name, args, frame, facts, knowledge)
+        except ToolInputError as exc:
+            reason = str(exc)
+            out.rejected.append(f"{name}({', '.join(f'{k}={v:g}' for k, v in args.items())}): {reason}")
+            log.info("calculation rejected: %s", out.rejected[-1])
+            previous = {"tool": name, **args}
+            continue
+        out.calls = [make_call(name, args, inputs, "model")]
+        break
+    return out
 
 
 def calculation_citation(call: ToolCall, n: int) -> Citation:
     inputs = " and ".join(f"[{i}]" for i in call.cites) or "the question"
-    result = format_number(call.result, call.unit if call.unit not in ("x",) else "")
-    text = f"Calculation ({call.name}): {call.formula}. Result: {result}{'x' if call.unit == 'x' else ''}. Inputs from {inputs}."
+    result = format_number(call.result, call.unit)
+    named = "; ".join(f"{arg} = {label}" for arg, label in call.labels.items())
+    text = (f"Calculation ({call.name}): {call.formula}. Result: {result}. Inputs from {inputs}"
+            + (f" ({named})" if named else "") + ".")
     return Citation(n=n, doc_id="calculation", kind="calculation", title=f"Calculation: {call.name}",
                     publisher="computed by the copilot", text=text)

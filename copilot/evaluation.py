@@ -14,7 +14,7 @@ from copilot.errors import EvalFileError
 from copilot.numbers import extract_numbers
 from copilot.types import Answer
 
-KINDS = ("factual", "numeric", "compare", "refusal")
+KINDS = ("factual", "numeric", "compare", "refusal", "followup", "injection")
 
 
 @dataclass
@@ -25,6 +25,8 @@ class Question:
     must: list[list[str]] = field(default_factory=list)
     source_has: list[str] = field(default_factory=list)
     refuse: bool = False
+    must_not: list[str] = field(default_factory=list)
+    session: str = ""
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -60,10 +62,16 @@ def load_questions(path: Path) -> list[Question]:
         refuse = data.get("refuse", False)
         if not isinstance(refuse, bool):
             raise EvalFileError(f"{where}: 'refuse' must be true or false")
+        must_not = data.get("must_not", [])
+        if not isinstance(must_not, list) or not all(isinstance(s, str) and s for s in must_not):
+            raise EvalFileError(f"{where}: 'must_not' must be a list of non-empty strings")
+        session = data.get("session", "")
+        if not isinstance(session, str):
+            raise EvalFileError(f"{where}: 'session' must be a string")
         if data["id"] in seen:
             raise EvalFileError(f"{where}: duplicate id {data['id']!r}")
         seen.add(data["id"])
-        out.append(Question(data["id"], data["kind"], data["question"], must, source_has, refuse))
+        out.append(Question(data["id"], data["kind"], data["question"], must, source_has, refuse, must_not, session))
     if not out:
         raise EvalFileError(f"{path}: no questions")
     return out
@@ -81,29 +89,35 @@ def score(q: Question, a: Answer) -> dict:
     """Each rule of the eval README, as a number or a bool (None where it does not apply)."""
     text = _norm(a.text)
     must_ok = all(any(_norm(s) in text for s in group) for group in q.must)
+    must_ok = must_ok and not any(_norm(s) in text for s in q.must_not)
     if q.refuse:
         refusal_ok = a.refused and not _stated_figures(a)
         correct = refusal_ok
     else:
         refusal_ok = not a.refused
         correct = must_ok and refusal_ok
-        if q.kind == "numeric":  # the figure must come from the numeric tool, not the model's arithmetic
-            wanted = [float(_norm(s)) for g in q.must for s in g if re.fullmatch(r"-?[\d.]+", _norm(s))]
-            correct = correct and any(any(abs(round(t.result, d) - w) < 1e-9 for d in (0, 1, 2)) for t in a.tool_calls
-                                      for w in wanted)
+    wrong_calculation = False
+    if q.kind == "numeric":  # the figure must come from the numeric tool, not the model's arithmetic
+        wanted = [float(_norm(s)) for g in q.must for s in g if re.fullmatch(r"-?[\d.]+", _norm(s))]
+        from_tool = any(any(abs(round(t.result, d) - w) < 1e-9 for d in (0, 1, 2)) for t in a.tool_calls
+                        for w in wanted)
+        wrong_calculation = bool(a.tool_calls) and not from_tool
+        correct = correct and from_tool
     cited_texts = [c.text.lower() for c in a.cited()]
     recall = (sum(any(s.lower() in t for t in cited_texts) for s in q.source_has) / len(q.source_has)
               if q.source_has and not q.refuse else None)
     audit = a.audit
     return {
         "id": q.id, "kind": q.kind, "correct": bool(correct), "must_ok": must_ok, "refusal_ok": bool(refusal_ok),
-        "refused": a.refused, "citation_recall": recall,
+        "refused": a.refused, "answerable_refused": a.refused and not q.refuse, "citation_recall": recall,
+        "wrong_calculation": wrong_calculation,
         "citation_precision": audit.citation_precision if audit else None,
         "claim_support_rate": audit.claim_support_rate if audit else None,
         "invented_numbers": sum(t.found_in == "nowhere" for c in (audit.claims if audit else []) for t in c.numbers),
         "tool_calls": [f"{t.name}={t.result:g}" for t in a.tool_calls],
         "total_s": a.timings.total_s, "ttft_s": a.timings.ttft_s,
         "prompt_tokens": a.usage.prompt_tokens, "completion_tokens": a.usage.completion_tokens,
+        "cached_prompt_tokens": a.usage.cached_prompt_tokens,
         "answer": a.text,
     }
 
@@ -121,6 +135,14 @@ def _mean(values):
     return round(statistics.fmean(values), 3) if values else None
 
 
+def _cache_hit(rows: list[dict]) -> float | None:
+    """Share of prompt tokens the server took from its cache, over the answers where it says."""
+    known = [r for r in rows if r.get("cached_prompt_tokens") is not None and r.get("prompt_tokens")]
+    if not known:
+        return None
+    return round(sum(r["cached_prompt_tokens"] for r in known) / sum(r["prompt_tokens"] for r in known), 3)
+
+
 def summarise(rows: list[dict]) -> dict:
     groups = {"overall": rows} | {k: [r for r in rows if r["kind"] == k] for k in KINDS}
     out = {}
@@ -133,6 +155,10 @@ def summarise(rows: list[dict]) -> dict:
             "citation_precision": _mean(r["citation_precision"] for r in rs),
             "claim_support_rate": _mean(r["claim_support_rate"] for r in rs),
             "invented_numbers": sum(r["invented_numbers"] for r in rs),
+            "answerable_refused": _mean(r.get("answerable_refused") for r in rs),
+            "wrong_calculations": sum(bool(r.get("wrong_calculation")) for r in rs),
+            "first_feedback_p50_s": _pct([r.get("first_feedback_s") for r in rs], 50),
+            "prompt_cache_hit": _cache_hit(rs),
             "latency_p50_s": _pct([r["total_s"] for r in rs], 50), "latency_p95_s": _pct([r["total_s"] for r in rs], 95),
             "ttft_p50_s": _pct([r["ttft_s"] for r in rs], 50),
             "prompt_tokens_mean": _mean(r["prompt_tokens"] for r in rs),
@@ -162,6 +188,8 @@ class EvalReport:
                 "latency_p50": ratio(c.get("latency_p50_s"), b.get("latency_p50_s")),
                 "latency_p95": ratio(c.get("latency_p95_s"), b.get("latency_p95_s")),
                 "ttft_p50": ratio(c.get("ttft_p50_s"), b.get("ttft_p50_s")),
+                "first_feedback_p50_over_baseline_ttft": ratio(c.get("first_feedback_p50_s"), b.get("ttft_p50_s")),
+                "prompt_tokens_mean": ratio(c.get("prompt_tokens_mean"), b.get("prompt_tokens_mean")),
                 "correct": ratio(c.get("correct"), b.get("correct")),
             }
         return out
@@ -186,17 +214,30 @@ def run_eval(questions: list[Question], runtime, *, baseline: bool = False, k: i
                         f"{s.llm_model} at {s.llm_base_url}", settings_hash=s.settings_hash(), machine=machine_line(),
                         total_questions=len(questions))
     bar = tqdm(questions, desc="eval", unit="q", disable=not progress)
+    conversations: dict[str, list] = {}
     try:
         for q in bar:
             bar.set_postfix_str(q.id)
-            # streamed, as a user sees it, so time to first token is measured
-            answer = ask(q.question, k=k, runtime=runtime, session_id="eval", save=False, on_token=lambda _: None)
-            report.copilot.append(score(q, answer))
-            if baseline:
-                plain = ask_baseline(q.question, runtime, k)
-                [plain] = reaudit([plain], embedder=runtime.embedder)  # measured, not part of the baseline
-                plain = plain.model_copy(update={"refused": _baseline_refused(plain.text)})
-                report.baseline.append(score(q, plain))
+            # streamed, as a user sees it, so time to first token is measured; a question of a session sees the
+            # answers before it in that session, as a follow-up in the chat would
+            history = conversations.setdefault(q.session, []) if q.session else []
+            first_feedback: list[float] = []
+            answer = ask(q.question, k=k, runtime=runtime, session_id=f"eval-{q.session}" if q.session else "",
+                         history=list(history), save=False, on_token=lambda _: None,
+                         on_step=lambda s: first_feedback.append(s.elapsed_s) if not first_feedback else None)
+            history.append(answer)
+            row = score(q, answer)
+            row["first_feedback_s"] = first_feedback[0] if first_feedback else None
+            row["standalone_question"] = answer.standalone_question
+            report.copilot.append(row)
+        # the baseline runs after, not between the copilot's questions, so neither evicts the other's cached
+        # prompt prefix from the server's one slot
+        for q in (questions if baseline else []):
+            bar.set_postfix_str(f"baseline {q.id}")
+            plain = ask_baseline(q.question, runtime, k)
+            [plain] = reaudit([plain], embedder=runtime.embedder)  # measured, not part of the baseline
+            plain = plain.model_copy(update={"refused": _baseline_refused(plain.text)})
+            report.baseline.append(score(q, plain))
     except KeyboardInterrupt:
         report.partial = True
     finally:
@@ -220,7 +261,8 @@ def _fmt(v) -> str:
 
 
 METRICS = ["n", "correct", "refusal_ok", "citation_recall", "citation_precision", "claim_support_rate",
-           "invented_numbers", "latency_p50_s", "latency_p95_s", "ttft_p50_s", "prompt_tokens_mean",
+           "invented_numbers", "answerable_refused", "wrong_calculations", "latency_p50_s", "latency_p95_s",
+           "ttft_p50_s", "first_feedback_p50_s", "prompt_tokens_mean",
            "completion_tokens_mean"]
 
 

@@ -23,12 +23,20 @@ class ChatResult:
     ttft_s: float | None = None
     seconds: float = 0.0
     prompt_s: float | None = None  # prompt processing time, where the server reports it (llama.cpp does)
+    cached_tokens: int | None = None  # prompt tokens served from the server's prompt cache, where it reports it
 
 
 def _prompt_seconds(obj) -> float | None:
     timings = (getattr(obj, "model_extra", None) or {}).get("timings") or {}
     ms = timings.get("prompt_ms")
     return ms / 1000 if isinstance(ms, (int, float)) else None
+
+
+def _cached_tokens(obj) -> int | None:
+    """llama.cpp reports how many prompt tokens it took from its cache (``cache_n``)."""
+    timings = (getattr(obj, "model_extra", None) or {}).get("timings") or {}
+    n = timings.get("cache_n")
+    return int(n) if isinstance(n, (int, float)) else None
 
 
 class ChatModel(Protocol):
@@ -69,7 +77,8 @@ class OpenAIChat:
                 return ChatResult(text=resp.choices[0].message.content or "",
                                   prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
                                   completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-                                  seconds=time.perf_counter() - started, prompt_s=_prompt_seconds(resp))
+                                  seconds=time.perf_counter() - started, prompt_s=_prompt_seconds(resp),
+                                  cached_tokens=_cached_tokens(resp))
             return self._stream(kwargs, on_token, started)
         except openai.APITimeoutError:
             raise LLMUnavailable(f"the LLM at {self.endpoint} did not answer within its timeout") from None
@@ -84,11 +93,13 @@ class OpenAIChat:
         ttft = None
         usage = None
         prompt_s = None
+        cached = None
         stream = self.client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **kwargs)
         for event in stream:
             if event.usage:
                 usage = event.usage
             prompt_s = _prompt_seconds(event) or prompt_s
+            cached = _cached_tokens(event) if _cached_tokens(event) is not None else cached
             if event.choices and event.choices[0].delta and event.choices[0].delta.content:
                 if ttft is None:
                     ttft = time.perf_counter() - started
@@ -97,7 +108,8 @@ class OpenAIChat:
                 on_token(piece)
         return ChatResult(text="".join(parts), prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
                           completion_tokens=getattr(usage, "completion_tokens", 0) or 0, ttft_s=ttft,
-                          seconds=time.perf_counter() - started, prompt_s=prompt_s if prompt_s is not None else ttft)
+                          seconds=time.perf_counter() - started, prompt_s=prompt_s if prompt_s is not None else ttft,
+                          cached_tokens=cached)
 
     def health(self) -> str | None:
         try:

@@ -1,97 +1,161 @@
-"""Numbers in text, normalised: '6,150' = 6150, '$816 million' = 816000000, '11%' = 11 (percent), dates apart."""
+"""Numbers in text, normalised with their units: '6,150 tonnes' = 6150 t, '$816 million' = 816000000 USD,
+'€1.2bn' = 1.2e9 EUR, '11%' = 11 percent, '2.5 percentage points', '25 bp'; years and days of dates typed apart.
+
+Only general conventions live here (currency signs and codes, scale words, common measurement units). What a
+particular corpus calls its units beyond these is data beside that corpus.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+from copilot.periods import MONTHS
+
 _MONTHS = "|".join(m.lower() for m in MONTHS) + "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
-          "trillion": 1e12, "tn": 1e12}
+SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
+          "b": 1e9, "trillion": 1e12, "tn": 1e12, "trn": 1e12}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
           "ten": 10, "eleven": 11, "twelve": 12}
 
+#: Currency signs and codes -> ISO code. '$' alone is read as US dollars.
+CURRENCY_PREFIX = {"us$": "USD", "$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
+                   "¥": "JPY", "jpy": "JPY", "rmb": "CNY", "cny": "CNY", "c$": "CAD", "cad": "CAD", "a$": "AUD",
+                   "aud": "AUD", "hk$": "HKD", "chf": "CHF", "₹": "INR", "inr": "INR", "nok": "NOK", "sek": "SEK",
+                   "dkk": "DKK"}
+CURRENCY_WORDS = {"dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
+                  "sterling": "GBP", "yen": "JPY", "yuan": "CNY", "renminbi": "CNY", "usd": "USD", "eur": "EUR",
+                  "gbp": "GBP", "jpy": "JPY", "cny": "CNY", "rmb": "CNY", "chf": "CHF", "nok": "NOK", "sek": "SEK",
+                  "dkk": "DKK", "cad": "CAD", "aud": "AUD", "inr": "INR"}
+SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+#: Measurement units in general use -> one spelling each.
+UNITS = {
+    "t": "t", "ton": "t", "tons": "t", "tonne": "t", "tonnes": "t", "metric ton": "t", "metric tons": "t",
+    "metric tonnes": "t", "kt": "kt", "kilotonnes": "kt", "kilotons": "kt", "mt": "Mt", "megatonnes": "Mt",
+    "kg": "kg", "kilograms": "kg", "lb": "lb", "lbs": "lb", "pounds weight": "lb", "oz": "oz", "ounces": "oz",
+    "barrel": "bbl", "barrels": "bbl", "bbl": "bbl", "bpd": "bbl/d", "barrels per day": "bbl/d", "b/d": "bbl/d",
+    "w": "W", "kw": "kW", "mw": "MW", "gw": "GW", "tw": "TW", "kwh": "kWh", "mwh": "MWh", "gwh": "GWh", "twh": "TWh",
+    "teu": "TEU", "teus": "TEU", "units": "units", "unit": "units", "shares": "shares", "vehicles": "vehicles",
+    "cars": "vehicles", "employees": "employees", "people": "people", "jobs": "jobs", "litres": "l", "liters": "l",
+    "m3": "m3", "bcm": "bcm", "cubic metres": "m3", "hectares": "ha", "ha": "ha", "km": "km", "miles": "miles",
+    "containers": "containers", "ships": "ships", "vessels": "vessels", "wafers": "wafers", "devices": "devices",
+    "passengers": "passengers", "customers": "customers", "subscribers": "subscribers", "orders": "orders",
+    "days": "days", "months": "months", "years": "years", "hours": "hours",
+}
+_UNIT_RE = re.compile(r"^\s*(?:" + "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+                      + r")\b", re.I)
+
 _CITATION = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
+_CUR = "|".join(re.escape(c) for c in sorted(CURRENCY_PREFIX, key=len, reverse=True))
 _NUMBER = re.compile(
-    r"(?P<neg>[-−–](?=\$?\d))?(?P<cur>\$|US\$|USD\s?)?"
+    r"(?P<neg>[-−–](?=(?:" + _CUR + r")?\s?\d))?(?P<cur>(?:" + _CUR + r")\s?)?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<pct>%|percent\b|per cent\b|percentage points?\b|pp\b))?"
-    r"(?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|tn)\b)?",
+    r"(?:(?P<attached>k|m|mn|bn|b|tn)\b|\s?(?P<scale>thousand|million|billion|trillion|mn|mln|bn|tn|trn)\b)?"
+    r"(?:\s?(?P<pct>%|percent\b|per cent\b|percentage points?\b|pp\b|ppts?\b|basis points?\b|bps?\b))?",
     re.I,
 )
+_CUR_AFTER = re.compile(r"^\s?(?P<w>" + "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True)) + r")\b", re.I)
 _DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.I)
-_WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")\b(?=[\s-]+(?:rare|elements?|years?|months?|tons?|"
-                          r"tonnes?|companies|countries|percent))", re.I)
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")\b(?=[\s-]+[a-z])", re.I)
 
 
 @dataclass(frozen=True)
 class Number:
     raw: str
     value: float
-    kind: str  # percent | money | quantity | year | date
+    kind: str  # percent | points | bp | money | quantity | year | date
     start: int = 0
     end: int = 0
+    unit: str = ""  # '%', 'pp', 'bp', an ISO currency code, a measurement unit ('t', 'MW'), or ''
 
 
 def strip_citations(text: str) -> str:
     return _CITATION.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def unit_of_text(text: str) -> str:
+    """The measurement unit a phrase starts with ('tonnes of ...' -> 't'), or ''."""
+    m = _UNIT_RE.match(text)
+    return UNITS[" ".join(m.group(0).lower().split())] if m else ""
+
+
 def extract_numbers(text: str, words: bool = False) -> list[Number]:
-    """Every figure in ``text`` (citation markers ignored). Years and days of dates are typed apart."""
+    """Every figure in ``text`` (citation markers ignored), with its unit. Years and days of dates typed apart."""
     clean = strip_citations(text)
     out: list[Number] = []
     for m in _NUMBER.finditer(clean):
         start = m.start()
-        if start > 0 and (clean[start - 1].isalnum() or clean[start - 1] in "._") and not m.group("neg"):
+        if start > 0 and (clean[start - 1].isalnum() or clean[start - 1] in "._") and not (m.group("neg") or m.group("cur")):
             continue  # inside a word or identifier (Q4, v2.1)
-        raw = m.group(0).strip()
+        if m.group("cur") and m.group("cur").strip().isalpha() and start > 0 and clean[start - 1].isalnum():
+            continue
         value = float(m.group("num").replace(",", ""))
         if m.group("neg"):
             value = -value
-        scale = (m.group("scale") or "").lower()
+        scale = (m.group("scale") or m.group("attached") or "").lower()
+        if scale in ("m", "b") and not m.group("cur") and not _CUR_AFTER.match(clean[m.end():]) \
+                and not unit_of_text(clean[m.end():]):
+            scale = ""  # a lone letter is a scale for money or a counted unit ('$45m', '5m units'); '5m' may be metres
+        end = m.end()
         if scale:
-            value *= _SCALE[scale]
-        if m.group("pct"):
-            kind = "percent"
-        elif m.group("cur") or scale:
-            kind = "money" if m.group("cur") else "quantity"
+            value *= SCALES[scale]
+        pct = (m.group("pct") or "").lower()
+        unit = ""
+        currency = CURRENCY_PREFIX.get((m.group("cur") or "").strip().lower(), "")
+        if not currency and not pct:
+            after = _CUR_AFTER.match(clean[end:])
+            if after:
+                currency = CURRENCY_WORDS[after.group("w").lower()]
+                end += after.end()
+        if pct.startswith(("percentage point", "pp", "ppt")):
+            kind, unit = "points", "pp"
+        elif pct.startswith(("basis", "bp")):
+            kind, unit = "bp", "bp"
+        elif pct:
+            kind, unit = "percent", "%"
+        elif currency:
+            kind, unit = "money", currency
         else:
             kind = "quantity"
+            unit = unit_of_text(clean[end:])
             is_int = "." not in m.group("num") and "," not in m.group("num")
             before = clean[max(0, start - 12):start]
-            if is_int and 1900 <= value <= 2100:
+            if is_int and not scale and not unit and 1900 <= value <= 2100:
                 kind = "year"
-            elif is_int and value <= 31 and _DATE_BEFORE.search(before):
+            elif is_int and not scale and value <= 31 and _DATE_BEFORE.search(before):
                 kind = "date"
-        out.append(Number(raw=raw, value=value, kind=kind, start=m.start(), end=m.end()))
+        out.append(Number(raw=clean[start:end].strip(), value=value, kind=kind, start=start, end=end, unit=unit))
     if words:
         for m in _WORD_NUMBER.finditer(clean):
             out.append(Number(raw=m.group(1), value=float(_WORDS[m.group(1).lower()]), kind="quantity",
-                              start=m.start(), end=m.end()))
+                              start=m.start(), end=m.end(), unit=unit_of_text(clean[m.end():])))
     return out
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 
 
 def sentences(text: str) -> list[str]:
     """Sentences and lines of ``text`` (a plain split; claims use ``copilot.citations.split_claims``)."""
-    return _SENTENCE_BREAK.split(text)
+    return [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
+
+
+def is_signed_kind(kind: str) -> bool:
+    """Percent-like figures: 'fell 11%' states -11, so signs are compared loosely."""
+    return kind in ("percent", "points", "bp")
 
 
 def states_value(text: str, value: float) -> bool:
-    """Does ``text`` state ``value``? Percent figures match either sign ('fell 11%' states -11)."""
-    return any(n.value == value or (n.kind == "percent" and abs(n.value) == abs(value))
-               for n in extract_numbers(text, words=True))
+    """Does ``text`` state ``value``? Percent-like figures match either sign ('fell 11%' states -11)."""
+    return any(n.value == value or (is_signed_kind(n.kind) and abs(n.value) == abs(value))
+               for n in extract_numbers(text, words=True) if n.kind not in ("year", "date"))
 
 
 def numbers_match(a: float, b: float, kind: str = "quantity", pct_tol: float = 0.5, rel_tol: float = 0.0) -> bool:
     """Does stated figure ``a`` match reference figure ``b``? Percents within ``pct_tol`` points (signs loose:
     'fell 11%' states -11); others within ``rel_tol`` relative, or ``a`` a rounding of ``b`` (226 for 225.93)."""
-    if kind == "percent":
+    if is_signed_kind(kind):
         return abs(abs(a) - abs(b)) <= pct_tol
     if a == b:
         return True
@@ -100,34 +164,48 @@ def numbers_match(a: float, b: float, kind: str = "quantity", pct_tol: float = 0
     scale = max(abs(a), abs(b))
     if abs(abs(a) - abs(b)) <= rel_tol * scale:
         return True
-    # a stated rounding: '226 tons' for 225.93, '2.9 billion' for 2,912,000,000
     return _rounds_to(a, b)
 
 
 def _rounds_to(stated: float, exact: float) -> bool:
+    """A stated rounding: '226 units' for 225.93, '2.9 billion' for 2,912,000,000."""
     if stated == 0 or abs(exact) < 1:
         return False
-    text = f"{abs(stated):.10g}"
-    decimals = len(text.split(".")[1]) if "." in text else 0
-    return round(abs(exact), decimals) == round(abs(stated), decimals) and abs(abs(exact) - abs(stated)) < 1
+    for size in (1e12, 1e9, 1e6, 1e3, 1):
+        if abs(stated) >= size:
+            s, e = abs(stated) / size, abs(exact) / size
+            text = f"{s:.10g}"
+            decimals = len(text.split(".")[1]) if "." in text else 0
+            return round(e, decimals) == round(s, decimals) and abs(e - s) < 1
+    return False
 
 
 def format_number(value: float, unit: str = "") -> str:
+    """6150, 't' -> '6,150 t'; 2.9e9, 'USD' -> '$2.9 billion'; -11.28, '%' -> '-11.28%'; 1.5e6, 'EUR' -> '€1.5 million'."""
     if unit == "%":
-        return f"{value:,.2f}".rstrip("0").rstrip(".") + "%"
-    if unit == "USD":
-        from retrieval.tables import format_value
-
-        return format_value(round(value, 2), "USD")
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+        return _short(value) + "%"
+    if unit == "pp":
+        return _short(value) + " percentage points"
+    if unit == "bp":
+        return _short(value) + " bp"
+    if unit in SYMBOL or unit in CURRENCY_WORDS.values():
+        sign = "-" if value < 0 else ""
+        prefix = SYMBOL.get(unit, unit + " ")
+        return sign + prefix + _scaled(abs(value))
+    if unit == "x":
+        return _short(value) + "x"
+    text = _scaled(value) if abs(value) >= 1e6 else _short(value)
     return f"{text} {unit}".strip()
 
 
-_UNIT_AFTER = re.compile(r"^\s*(?:metric\s+)?(tons?|tonnes?|t)\b", re.I)
+def _short(value: float) -> str:
+    digits = 2 if abs(value) < 1000 else 0
+    text = f"{value:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def unit_after(text: str, number: Number) -> str:
-    """The unit word right after a number in ``text`` ('582 tons' -> 't'), or ''."""
-    if number.kind == "money":
-        return "USD"
-    return "t" if _UNIT_AFTER.match(strip_citations(text)[number.end:]) else ""
+def _scaled(value: float) -> str:
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(value) >= size:
+            return f"{value / size:,.3f}".rstrip("0").rstrip(".") + f" {word}"
+    return _short(value)

@@ -1,6 +1,9 @@
-"""The answer pipeline, one straight line of LangChain runnables: retrieve -> compute -> generate -> audit -> render.
+"""The answer pipeline, one straight line of LangChain runnables:
+rewrite -> retrieve -> compute -> generate -> audit -> render.
 
-Each step takes and returns a plain state dict; none reaches into another's internals.
+One typed ``RunState`` travels through the steps; each step reads the fields before it and fills its own.
+Whether to refuse is decided by code from the evidence (retrieval, coverage of the question's names and periods)
+and the audit, never left to the model's wording alone; a refusal says what is missing.
 """
 
 from __future__ import annotations
@@ -9,22 +12,29 @@ import queue
 import re
 import threading
 import time
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 
 from langchain_core.runnables import RunnableLambda
 
 from copilot.audit import audit_answer
 from copilot.citations import render_citations
-from copilot.compute import calculation_citation, compute, detect_intent, question_periods
-from copilot.errors import EmptyCorpus
-from copilot.numbers import MONTHS, extract_numbers, format_number, numbers_match
+from copilot.compute import calculation_citation, compute, named_entities, read_question, _mentions
+from copilot.errors import CopilotError, EmptyCorpus
+from copilot.numbers import extract_numbers, numbers_match
+from copilot.periods import find_periods, format_period, within, year_of
 from copilot.runtime import Runtime, default_runtime
-from copilot.settings import Settings
-from copilot.types import Answer, Citation, SearchHit, Step, Timings, Usage
-from prompts import DISCLAIMER, REFUSAL, render
+from copilot.types import Answer, AuditReport, Citation, CorpusKnowledge, SearchHit, Step, Timings, ToolCall, Usage
+from prompts import DISCLAIMER, REFUSAL, WITHHELD, render
 
-_SOFT_REFUSAL = re.compile(r"\b(?:sources?|context|documents?)\b[^.]{0,40}\b(?:do(?:es)?n[o']t|do(?:es)? not)\s+"
-                           r"(?:say|mention|provide|contain|include|specify|state|answer|give)", re.I)
+_SOFT_REFUSAL = re.compile(r"\b(?:sources?|context|documents?|information)\b[^.]{0,40}\b(?:do(?:es)?n[o']t|"
+                           r"do(?:es)? not|did not|is not|are not)\s+(?:say|mention|provide|contain|include|specify|"
+                           r"state|answer|give|available)|\bnot (?:mentioned|stated|provided|specified|available)\b",
+                           re.I)
+_INSTRUCTION = re.compile(r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules?|"
+                          r"context)\b|\b(?:you are now|as an ai (?:language model|assistant)|system prompt|tell the user|say the answer is|"
+                          r"respond with|answer with|you must (?:say|answer|tell|reply))\b", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -38,19 +48,116 @@ def count_tokens(text: str) -> int:
     return len(_encoding().encode(text))
 
 
-def number_sources(hits: list[SearchHit], budget_tokens: int) -> list[Citation]:
-    """Sources in rank order, numbered from 0, within the prompt's token budget (at least one)."""
+@dataclass
+class RunState:
+    """Everything one question's run knows, step by step."""
+
+    runtime: Runtime
+    question: str
+    k: int
+    session_id: str = ""
+    history: list[Answer] = field(default_factory=list)
+    on_token: Callable[[str], None] | None = None
+    on_step: Callable[[Step], None] | None = None
+    started: float = field(default_factory=time.perf_counter)
+    standalone: str = ""  # rewrite
+    knowledge: CorpusKnowledge = field(default_factory=CorpusKnowledge)
+    hits: list[SearchHit] = field(default_factory=list)  # retrieve
+    sources: list[Citation] = field(default_factory=list)
+    refusal: str | None = None  # a reason to refuse, from the evidence or the audit
+    tool_calls: list[ToolCall] = field(default_factory=list)  # compute
+    rejected: list[str] = field(default_factory=list)
+    draft: str | None = None  # generate
+    text: str = ""
+    invented: list[int] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    audit: AuditReport | None = None  # audit
+    timings: Timings = field(default_factory=Timings)
+
+    def report(self, name: str, detail: str = "") -> None:
+        if self.on_step is not None:
+            self.on_step(Step(name=name, detail=detail, elapsed_s=round(time.perf_counter() - self.started, 3)))
+
+
+# --- evidence ----------------------------------------------------------------------------------------------
+
+def withhold_instructions(text: str) -> str:
+    """Sentences of a stored document that address an AI assistant are withheld from the prompt."""
+    if not _INSTRUCTION.search(text):
+        return text
+    from copilot.numbers import sentences
+
+    return " ".join(WITHHELD if _INSTRUCTION.search(s) else s for s in sentences(text))
+
+
+def passage(text: str, question: str, max_tokens: int, weights: dict[str, float] | None = None) -> str:
+    """The sentences of a chunk that bear on the question, best first, then their neighbours while the budget
+    allows: the evidence at the size of the claim, not the whole chunk. ``weights`` make a question word found
+    in few of the retrieved passages count more than one found in all of them."""
+    from copilot.numbers import sentences
+    from retrieval.search import lexical_tokens
+
+    parts = sentences(text)
+    if len(parts) <= 1 or count_tokens(text) <= max_tokens:
+        return text
+    mentions = find_periods(question)
+    periods = [p.code for p in mentions]
+    for p in mentions:  # periods are matched as periods, not as words
+        question = question.replace(p.text, " ")
+    wanted = set(lexical_tokens(question))
+    stems = {w[:5] for w in wanted}
+    scores = []
+    for s in parts:
+        toks = lexical_tokens(s)
+        hits = {t if t in wanted else next((w for w in wanted if w[:5] == t[:5]), t) for t in set(toks)
+                if t in wanted or t[:5] in stems}
+        scores.append(sum((weights or {}).get(t, 1.0) for t in hits)
+                      + 0.3 * bool(extract_numbers(s))
+                      + 1.0 * any(within(p.code, q) for p in find_periods(s) for q in periods))
+    best = max(range(len(parts)), key=lambda i: scores[i])
+    keep = {best}
+    used = count_tokens(parts[best])
+    order = sorted(range(len(parts)), key=lambda i: (-scores[i], abs(i - best)))
+    scored = [i for i in order if scores[i] >= 1.0]
+    for i in scored + [best - 1, best + 1] + order:
+        if 0 <= i < len(parts) and i not in keep:
+            cost = count_tokens(parts[i])
+            if used + cost > max_tokens:
+                continue
+            if scores[i] > 0 or abs(i - best) == 1:
+                keep.add(i)
+                used += cost
+    return " ".join(parts[i].strip() for i in sorted(keep))
+
+
+def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = "",
+                   passage_tokens: int = 0) -> list[Citation]:
+    """Sources in rank order, numbered from 0, within the prompt's token budget (at least one). With a question
+    and ``passage_tokens``, a text chunk is cut to the passage that bears on the question."""
+    from retrieval.search import lexical_tokens
+
     out: list[Citation] = []
     used = 0
+    weights: dict[str, float] = {}
+    if question and hits:
+        import math
+
+        words = set(lexical_tokens(question))
+        texts = [set(lexical_tokens(h.chunk.text)) for h in hits]
+        weights = {w: math.log(1 + len(texts) / (1 + sum(w in t for t in texts))) + 0.2 for w in words}
     for hit in hits:
         c = hit.chunk
-        cost = count_tokens(c.text) + 12
+        text = withhold_instructions(c.text.split(' It says: "')[0])  # a row's quote is for people, not the prompt
+        if question and passage_tokens and c.kind == "text":
+            text = passage(text, question, passage_tokens, weights)
+        cost = count_tokens(text) + 12
         if out and used + cost > budget_tokens:
             continue
         used += cost
         out.append(Citation(n=len(out), doc_id=c.row.source_doc if c.row else c.doc_id, chunk_id=c.id,
                             title=c.title, publisher=c.publisher, date=c.date, seed=c.seed,
-                            kind="row" if c.kind == "row" else "text", text=c.text, row=c.row, score=hit.score))
+                            kind="row" if c.kind == "row" else "text", text=text, facts=c.facts, score=hit.score,
+                            path=c.path))
     return out
 
 
@@ -67,225 +174,311 @@ def format_sources(sources: list[Citation]) -> str:
     return "\n".join(lines)
 
 
-def evidence_gate(question: str, hits: list[SearchHit], sources: list[Citation], min_relevance: float) -> str | None:
-    """A reason to refuse before asking the model, from evidence: nothing relevant, or a period no source covers.
+def _chunk_periods(chunk) -> list[str]:
+    if chunk.facts:
+        return [f.period for f in chunk.facts if f.period]
+    return [p.code for p in find_periods(chunk.text, as_of=chunk.date or None)]
 
-    A question that asks for a value implied by a stated change names a period no source covers by design, so the
-    period check does not apply to it."""
+
+def coverage_gap(question: str, hits: list[SearchHit], knowledge: CorpusKnowledge,
+                 implied: bool = False) -> str | None:
+    """What the question names that no retrieved passage covers: a period (a source must state something for that
+    period or a part of it), or a name. None when everything is covered. A value implied by a stated change is
+    for a period no source states, so periods are not checked for it."""
+    chunks = [h.chunk for h in hits]
+    if not implied:
+        for p in find_periods(question):
+            if p.code.startswith("*"):
+                continue
+            if not any(within(sp, p.code) for c in chunks for sp in _chunk_periods(c)):
+                return f"no source covers {format_period(p.code)}"
+    text = " ".join(f"{c.title} {c.text} " + " ".join(f.entity for f in c.facts) for c in chunks)
+    for name in named_entities(question):
+        if _mentions(text, name, knowledge):
+            continue
+        words = [w for w in re.findall(r"[A-Za-z][\w.&-]+", name) if len(w) >= 3]
+        if not any(re.search(r"(?<!\w)" + re.escape(w), text, 0 if len(w) <= 4 else re.I) for w in words):
+            return f"no source mentions {name}"
+    return None
+
+
+def what_sources_cover(sources: list[Citation], limit: int = 3) -> str:
+    """A short list of what the best sources are about, with no figures (a refusal states none)."""
+    items: list[str] = []
+    for c in sorted((c for c in sources if c.kind != "calculation"), key=lambda c: -c.score):
+        if c.facts:
+            f = c.facts[0]
+            label = f"{f.label or f.series.replace('_', ' ')} for {f.entity}"
+            periods = sorted({x.period for x in c.facts if x.period})
+            if periods:
+                label += f" ({', '.join(format_period(p) for p in periods[:3])})"
+        else:
+            label = c.title or c.doc_id
+        for num in reversed(extract_numbers(label)):
+            if num.kind not in ("year", "date"):
+                label = label[:num.start] + label[num.end:]
+        label = " ".join(label.split()).strip(" ,;:")
+        if label and label not in items:
+            items.append(label)
+        if len(items) >= limit:
+            break
+    return "; ".join(items)
+
+
+def refusal_text(reason: str, sources: list[Citation]) -> str:
+    cover = what_sources_cover(sources)
+    text = f"{REFUSAL} {reason[0].upper() + reason[1:]}."
+    return text + (f" The closest sources cover: {cover}." if cover else "")
+
+
+# --- the steps ----------------------------------------------------------------------------------------------
+
+def rewrite_step(state: RunState) -> RunState:
+    from copilot.followup import is_followup, rewrite
+
+    state.standalone = state.question
+    if state.history and is_followup(state.question, True):
+        previous = state.history[-1].standalone_question or state.history[-1].question
+        state.report("rewrite", "reading the question in the light of the conversation")
+        state.standalone = rewrite(state.question, previous, state.runtime.llm)
+        state.report("rewrite", f"answering: {state.standalone}")
+    return state
+
+
+def _expanded_query(question: str, knowledge: CorpusKnowledge) -> str:
+    """The question plus the other names of every entity it names (from the corpus's data file)."""
+    extra = []
+    for name, others in knowledge.aliases.items():
+        group = [name, *others]
+        if any(_mentions(question, g, CorpusKnowledge()) for g in group):
+            extra += [g for g in group if g.lower() not in question.lower()]
+    return question + (" " + " ".join(extra) if extra else "")
+
+
+def retrieve(state: RunState) -> RunState:
+    rt = state.runtime
+    started = time.perf_counter()
+    state.report("search", "searching the stored documents and tables")
+    if rt.store.count() == 0:
+        raise EmptyCorpus("the store is empty: run `copilot ingest` (or `make setup`) first")
+    state.knowledge = rt.knowledge
+    state.hits = rt.search(_expanded_query(state.standalone, state.knowledge), state.k)
+    frame = read_question(state.standalone)
+    if frame.intents:
+        # a calculation needs each named party's figure: one narrow search per name, its best rows added
+        seen = {h.chunk.id for h in state.hits}
+        for name in frame.names[:3]:
+            others = {w.lower() for n in frame.names if n != name for w in n.split()}
+            rest = " ".join(w for w in frame.words if w not in others)
+            query = f"{name} {rest} {' '.join(format_period(p) for p in frame.periods)}"
+            for hit in rt.search(_expanded_query(query, state.knowledge), 5):
+                if hit.chunk.id not in seen and hit.chunk.facts and len(state.hits) < state.k + 6:
+                    seen.add(hit.chunk.id)
+                    state.hits.append(hit)
+        # typed rows first: they are short, and the calculation is planned from them
+        state.hits.sort(key=lambda h: not h.chunk.facts)
+    state.sources = number_sources(state.hits, rt.settings.evidence_tokens, state.standalone,
+                                   rt.settings.passage_tokens)
+    state.timings.retrieval_s = time.perf_counter() - started
+    state.refusal = evidence_gate(state.standalone, state.hits, state.sources, rt.settings.min_relevance,
+                                  state.knowledge)
+    state.report("search", f"{len(state.sources)} sources found" if state.refusal is None
+                 else f"not answerable from the sources: {state.refusal}")
+    return state
+
+
+def evidence_gate(question: str, hits: list[SearchHit], sources: list[Citation], min_relevance: float,
+                  knowledge: CorpusKnowledge | None = None) -> str | None:
+    """A reason to refuse before asking the model: nothing relevant, or a period or name no source covers."""
     if not hits:
         return "nothing relevant is stored"
     if max(h.dense for h in hits) < min_relevance:
         return "no stored passage is close to the question"
-    if detect_intent(question) == "implied_prior":
-        return None
-    texts = " ".join(c.text for c in sources).lower()
-    row_periods = [c.row.period for c in sources if c.row]
-    for _, period in question_periods(question):
-        if period.startswith("*"):
-            continue
-        year = period[:4]
-        if len(period) == 4:
-            if year not in texts:
-                return f"no source covers {year}"
-            continue
-        month = int(period[5:7])
-        names = [m.lower() for m in MONTHS]
-        pair = re.compile(rf"\b{names[month - 1]}\b(?:\W+\w+){{0,3}}?\W+{year}\b|\b{year}-{month:02d}\b")
-        if not pair.search(texts) and not any(p.startswith(period) for p in row_periods):
-            return f"no source covers {names[month - 1].title()} {year}"
-    return None
+    implied = "implied_prior" in read_question(question).intents
+    return coverage_gap(question, hits, knowledge or CorpusKnowledge(), implied)
 
 
-# --- the steps ------------------------------------------------------------------------------------------------
-
-def _report(state: dict, name: str, detail: str = "") -> None:
-    if state.get("on_step"):
-        state["on_step"](Step(name=name, detail=detail, elapsed_s=round(time.perf_counter() - state["started"], 3)))
-
-
-def retrieve(state: dict) -> dict:
-    rt: Runtime = state["runtime"]
+def compute_step(state: RunState) -> RunState:
     started = time.perf_counter()
-    _report(state, "search", "searching the stored documents and tables")
-    if rt.store.count() == 0:
-        raise EmptyCorpus("the store is empty: run `copilot ingest` (or `make setup`) first")
-    hits = rt.search(state["question"], state["k"])
-    sources = number_sources(hits, rt.settings.evidence_tokens)
-    state.update(hits=hits, sources=sources, timings=Timings(retrieval_s=time.perf_counter() - started))
-    state["refusal_reason"] = evidence_gate(state["question"], hits, sources, rt.settings.min_relevance)
-    _report(state, "search", f"{len(sources)} sources found")
+    if state.refusal is None:
+        years = [year_of(c.date) for c in state.sources if c.date and year_of(c.date)]
+        result = compute(state.standalone, state.sources, state.runtime.llm, state.knowledge,
+                         default_year=max(years) if years else None)
+        state.rejected = result.rejected
+        for call in result.calls:
+            state.report("calculate", f"{call.name}: {call.formula}")
+            call.n = len(state.sources)
+            state.sources.append(calculation_citation(call, call.n))
+        state.tool_calls = result.calls
+    state.timings.compute_s = time.perf_counter() - started
     return state
 
 
-def compute_step(state: dict) -> dict:
+def generate(state: RunState) -> RunState:
+    rt = state.runtime
     started = time.perf_counter()
-    state["tool_calls"] = []
-    if state["refusal_reason"] is None:
-        calls = compute(state["question"], state["sources"], state["runtime"].llm)
-        for call in calls:
-            _report(state, "calculate", f"{call.name}: {call.formula}")
-            call.n = len(state["sources"])
-            state["sources"].append(calculation_citation(call, call.n))
-        state["tool_calls"] = calls
-    state["timings"].compute_s = time.perf_counter() - started
-    return state
-
-
-def generate(state: dict) -> dict:
-    rt: Runtime = state["runtime"]
-    started = time.perf_counter()
-    usage = Usage()
-    if state["refusal_reason"] is not None:
-        raw = None
-        if state.get("on_token"):
-            state["on_token"](REFUSAL)
-            state["timings"].ttft_s = time.perf_counter() - state["started"]
-    else:
-        _report(state, "write", "the model is writing a draft")
+    if state.refusal is None:
+        state.report("write", "the model is writing a draft")
         messages = [{"role": "system", "content": render("ANSWER_SYSTEM")},
-                    {"role": "user", "content": render("ANSWER_USER", sources=format_sources(state["sources"]),
-                                                       question=state["question"])}]
-        result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.get("on_token"))
-        raw = result.text
-        usage = Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens)
-        state["timings"].ttft_s = result.ttft_s
-        state["timings"].prompt_s = result.prompt_s or 0.0
-        if looks_refused(raw) and not state["tool_calls"] and answerability(state["question"], state["sources"]) >= 0.75:
-            # the evidence says the sources cover the question: one more try before accepting a refusal
-            best = max(state["sources"], key=lambda c: c.score).n
-            messages += [{"role": "assistant", "content": raw},
+                    {"role": "user", "content": render("ANSWER_USER", sources=format_sources(state.sources),
+                                                       question=state.standalone)}]
+        result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
+        state.draft = result.text
+        state.usage = Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                            cached_prompt_tokens=result.cached_tokens)
+        state.timings.ttft_s = result.ttft_s
+        state.timings.prompt_s = result.prompt_s or 0.0
+        if looks_refused(state.draft) and not state.tool_calls:
+            # the evidence gate found the question covered: one more try before accepting a refusal
+            best = max(state.sources, key=lambda c: c.score).n
+            messages += [{"role": "assistant", "content": state.draft},
                          {"role": "user", "content": render("ANSWER_RETRY", n=str(best))}]
-            if state.get("on_token"):
-                state["on_token"]("\n")
-            result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.get("on_token"))
-            raw = result.text
-            usage = Usage(prompt_tokens=usage.prompt_tokens + result.prompt_tokens,
-                          completion_tokens=usage.completion_tokens + result.completion_tokens)
-    text, invented = render_citations(raw if raw is not None else REFUSAL, {c.n for c in state["sources"]})
-    text = _settle(text, state)
-    state.update(raw_text=raw, text=text, invented=invented, usage=usage)
-    state["timings"].generation_s = time.perf_counter() - started
+            state.report("write", "the draft found no answer although the sources cover the question; trying again")
+            if state.on_token:
+                state.on_token("\n")
+            result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
+            state.draft = result.text
+            state.usage = Usage(prompt_tokens=state.usage.prompt_tokens + result.prompt_tokens,
+                                completion_tokens=state.usage.completion_tokens + result.completion_tokens)
+            if looks_refused(state.draft):
+                state.refusal = "the model found no answer in the sources"
+        text, state.invented = render_citations(state.draft, {c.n for c in state.sources})
+        state.text = _state_calculations(text, state.tool_calls)
+    state.timings.generation_s = time.perf_counter() - started
     return state
-
-
-_QUESTION_WORDS = set("what which who whom how many much did does do is are was were why when where give named name "
-                      "describe described according roughly approximately about".split())
-
-
-def answerability(question: str, sources: list[Citation]) -> float:
-    """Share of the question's content words found in the three best sources (0..1)."""
-    from retrieval.search import lexical_tokens
-
-    words = [t for t in lexical_tokens(question) if t not in _QUESTION_WORDS]
-    if not words:
-        return 0.0
-    best = sorted(sources, key=lambda c: -c.score)[:3]
-    have = set(lexical_tokens(" ".join(c.text for c in best)))
-    stems = {t[:5] for t in have}
-    return sum(1 for w in words if w in have or w[:5] in stems) / len(words)
 
 
 def looks_refused(text: str) -> bool:
     bare = re.sub(r"\[\d+\]", "", text).strip()
-    return REFUSAL.rstrip(".") in bare or bool(_SOFT_REFUSAL.search(bare) and len(bare) < 160) or not bare
+    return (REFUSAL.rstrip(".") in bare or not bare
+            or bool(_SOFT_REFUSAL.search(bare) and len(bare) < 200 and not extract_numbers(bare)))
 
 
-def _settle(text: str, state: dict) -> str:
-    """Refusals become the one refusal sentence; a computed figure the model left out is stated by the code."""
-    calls = state["tool_calls"]
-    refused = looks_refused(text)
-    if refused and not calls:
-        return REFUSAL
-    if refused:
+def _state_calculations(text: str, calls: list[ToolCall]) -> str:
+    """A computed figure the model left out is stated by the code, naming what was compared."""
+    from copilot.numbers import format_number
+
+    if looks_refused(text):
         text = ""
     for call in calls:
-        stated = any(numbers_match(n.value, call.result) for n in extract_numbers(text))
-        if not stated:
-            unit = "" if call.unit == "x" else call.unit
-            sentence = f"Calculated from the cited figures: {call.formula}{'%' if unit == '%' else ' ' + unit}".rstrip()
-            text = (text + " " if text else "") + f"{sentence} [{call.n}]."
+        if any(numbers_match(n.value, call.result, n.kind) for n in extract_numbers(text)):
+            continue
+        labels = list(call.labels.values())
+        what = f" ({' vs '.join(labels)})" if labels else ""
+        sentence = f"Calculated from the cited figures{what}: {call.formula.split(' = ')[0]} = " \
+                   f"{format_number(call.result, call.unit)}"
+        text = (text + " " if text else "") + f"{sentence} [{call.n}]."
     return text.strip()
 
 
-def audit_step(state: dict) -> dict:
-    rt: Runtime = state["runtime"]
+def audit_step(state: RunState) -> RunState:
+    rt = state.runtime
     started = time.perf_counter()
-    _report(state, "check", "checking every claim against its sources")
-    report, text = audit_answer(state["text"], state["sources"], state["tool_calls"], embedder=rt.embedder,
-                                pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
-                                number_policy=rt.settings.number_policy, invented_removed=len(state["invented"]))
-    reason = None
-    if invented_only(report):
-        reason = "the model's figures are in no source"  # every claim rests on figures no source states
-    elif (mismatch := figure_kind_mismatch(state["question"], text)) is not None:
-        reason = mismatch
-    if reason is not None and not state["tool_calls"]:
-        state["refusal_reason"] = reason
-        report, text = audit_answer(REFUSAL, state["sources"], [], invented_removed=len(state["invented"]))
-    state.update(audit=report, text=text)
-    state["timings"].audit_s = time.perf_counter() - started
+    if state.refusal is None:
+        state.report("check", "checking every claim against its sources")
+        report, text = audit_answer(state.text, state.sources, state.tool_calls, embedder=rt.embedder,
+                                    pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
+                                    number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
+                                    knowledge=state.knowledge)
+        reason = None
+        mismatched = [c for c in report.claims if any(t.found_in == "mismatched" for t in c.numbers)]
+        if mismatched:
+            # a figure attributed to another period or name: the claim goes, the rest stands
+            kept = [c.text for c in report.claims if c not in mismatched]
+            if kept and any(c.verdict in ("supported", "partial") for c in report.claims if c not in mismatched):
+                text = " ".join(kept)
+                report, text = audit_answer(text, state.sources, state.tool_calls, embedder=rt.embedder,
+                                            pct_tolerance=rt.settings.pct_tolerance,
+                                            rel_tolerance=rt.settings.rel_tolerance,
+                                            number_policy=rt.settings.number_policy,
+                                            invented_removed=len(state.invented), knowledge=state.knowledge)
+                report.dropped_claims += len(mismatched)
+            else:
+                trace = next(t for t in mismatched[0].numbers if t.found_in == "mismatched")
+                reason = f"the draft gave a figure that the sources state for {trace.context}, not for what was asked"
+        reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls))
+        if reason is not None:
+            state.refusal = reason
+        else:
+            state.text = text
+            state.audit = report
+        verdicts = [c.verdict for c in report.claims]
+        state.report("check", f"{verdicts.count('supported')} of {len(verdicts)} claims supported"
+                     if state.refusal is None else f"refused: {state.refusal}")
+    if state.refusal is not None:
+        state.text = refusal_text(state.refusal, state.sources)
+        state.audit, _ = audit_answer(state.text, state.sources, [], invented_removed=len(state.invented))
+    state.timings.audit_s = time.perf_counter() - started
     return state
 
 
-_PRICE_QUESTION = re.compile(r"\b(?:what|how much)\b.*\b(?:price|prices|cost|costs|priced)\b(?! (?:change|rise|increase|"
-                             r"fall|drop|move|swing))", re.I)
+_MONEY_QUESTION = re.compile(r"\b(?:price|prices|priced|cost|costs|costing|worth|revenue|dividend|salary|fee|tariff "
+                             r"rate|how much money|how many (?:dollars|euros|pounds|yen|yuan))\b", re.I)
+_MOVE = re.compile(r"\b(?:price|cost|revenue)s?\s+(?:change|rise|increase|fall|drop|move|swing|growth)", re.I)
 
 
-def figure_kind_mismatch(question: str, text: str) -> str | None:
-    """Unit sanity: a question for a price answered only with figures that are not money (a percent change, a
-    count) did not get a price. Returns the reason, or None."""
-    if not _PRICE_QUESTION.search(question):
+def audit_refusal(report: AuditReport, question: str, text: str, has_calculation: bool) -> str | None:
+    """A reason to refuse from the audit: nothing the draft says is supported, its figures are in no source, or
+    it answers a question for money with other figures. None when the draft stands."""
+    claims = report.claims
+    if not claims:
+        return "the model gave no answer"
+    supported = [c for c in claims if c.verdict in ("supported", "partial")]
+    if has_calculation:
         return None
-    figures = [n for n in extract_numbers(text) if n.kind not in ("year", "date")]
-    if figures and not any(n.kind == "money" for n in figures):
-        return "the sources state no price, only other figures"
+    if not supported:
+        if any(t.found_in == "nowhere" for c in claims for t in c.numbers):
+            return "the draft's figures are in no source"
+        return "no sentence of the draft is supported by the sources it cites"
+    if _MONEY_QUESTION.search(question) and not _MOVE.search(question):
+        figures = [n for n in extract_numbers(text) if n.kind not in ("year", "date")]
+        if figures and not any(n.kind == "money" or "/" in n.unit for n in figures):
+            term = _MONEY_QUESTION.search(question).group(0)
+            return f"the sources state no {term}, only other figures"
     return None
 
 
-def invented_only(report) -> bool:
-    """True when no claim is supported and some claim states a figure found nowhere."""
-    claims = report.claims
-    return bool(claims) and not any(c.verdict in ("supported", "partial") for c in claims) and any(
-        t.found_in == "nowhere" for c in claims for t in c.numbers)
-
-
-def render_answer(state: dict) -> Answer:
-    rt: Runtime = state["runtime"]
-    timings = state["timings"]
-    timings.total_s = time.perf_counter() - state["started"]
-    for field in ("retrieval_s", "compute_s", "prompt_s", "generation_s", "audit_s", "total_s"):
-        setattr(timings, field, round(getattr(timings, field), 4))
+def render_answer(state: RunState) -> Answer:
+    rt = state.runtime
+    timings = state.timings
+    timings.total_s = time.perf_counter() - state.started
+    for name in ("retrieval_s", "compute_s", "prompt_s", "generation_s", "audit_s", "total_s"):
+        setattr(timings, name, round(getattr(timings, name), 4))
     if timings.ttft_s is not None:
         timings.ttft_s = round(timings.ttft_s, 4)
-    called = state.get("raw_text") is not None
-    return Answer(
-        question=state["question"], text=state["text"], draft=state.get("raw_text"), citations=state["sources"],
-        tool_calls=state["tool_calls"], disclaimer=DISCLAIMER, refused=state["text"] == REFUSAL,
-        refusal_reason=state["refusal_reason"] or "",
+    called = state.draft is not None
+    answer = Answer(
+        question=state.question, standalone_question=state.standalone, text=state.text, draft=state.draft,
+        citations=state.sources, tool_calls=state.tool_calls if state.refusal is None else [],
+        disclaimer=DISCLAIMER, refused=state.refusal is not None, refusal_reason=state.refusal or "",
+        rejected_calls=state.rejected,
         model=getattr(rt.llm, "name", rt.settings.llm_model) if called else rt.settings.llm_model,
-        settings_hash=rt.settings.settings_hash(), timings=timings, usage=state["usage"], audit=state["audit"],
-        invented_citations=state["invented"], session_id=state.get("session_id", ""),
+        settings_hash=rt.settings.settings_hash(), timings=timings, usage=state.usage, audit=state.audit,
+        invented_citations=state.invented, session_id=state.session_id,
     )
+    state.report("done", "refused" if answer.refused else "answered")
+    return answer
 
 
-ANSWER_CHAIN = (RunnableLambda(retrieve) | RunnableLambda(compute_step) | RunnableLambda(generate)
-                | RunnableLambda(audit_step) | RunnableLambda(render_answer))
+ANSWER_CHAIN = (RunnableLambda(rewrite_step) | RunnableLambda(retrieve) | RunnableLambda(compute_step)
+                | RunnableLambda(generate) | RunnableLambda(audit_step) | RunnableLambda(render_answer))
 
 
-def _runtime(settings: Settings | None, runtime: Runtime | None) -> Runtime:
-    return runtime or default_runtime(settings)
-
-
-def ask(question: str, *, k: int | None = None, settings: Settings | None = None, runtime: Runtime | None = None,
-        session_id: str = "", on_token=None, on_step=None, save: bool = True) -> Answer:
-    rt = _runtime(settings, runtime)
+def ask(question: str, *, k: int | None = None, settings=None, runtime: Runtime | None = None,
+        session_id: str = "", history: list[Answer] | None = None, on_token=None, on_step=None,
+        save: bool = True) -> Answer:
+    """Answer ``question``; with ``session_id`` (or an explicit ``history``), follow-ups are read in the light
+    of the conversation."""
+    rt = runtime or default_runtime(settings)
     question = " ".join(question.split())
     if not question:
-        from copilot.errors import CopilotError
-
         raise CopilotError("the question is empty")
-    state = {"runtime": rt, "question": question, "k": k or rt.settings.k, "on_token": on_token,
-             "on_step": on_step, "session_id": session_id, "started": time.perf_counter()}
+    if history is None and session_id:
+        from copilot.history import History
+
+        history = History(rt.settings.history_path).answers(session_id)[-3:]
+    state = RunState(runtime=rt, question=question, k=k or rt.settings.k, session_id=session_id,
+                     history=list(history or []), on_token=on_token, on_step=on_step)
     answer = ANSWER_CHAIN.invoke(state)
     if save:
         from copilot.history import History
@@ -318,7 +511,12 @@ def ask_stream(question: str, **kwargs):
 
 
 def format_for_terminal(answer: Answer) -> str:
-    lines = [answer.text, ""]
+    from copilot.numbers import format_number
+
+    lines = []
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        lines += [f"(answered as: {answer.standalone_question})", ""]
+    lines += [answer.text, ""]
     if not answer.refused:
         lines.append("References:")
         for c in answer.cited() or answer.citations:
@@ -327,7 +525,7 @@ def format_for_terminal(answer: Answer) -> str:
     for call in answer.tool_calls:
         lines.append(f"Calculation [{call.n}]: {call.name} {call.formula} {format_number(call.result, call.unit)} "
                      f"(inputs from {', '.join(f'[{i}]' for i in call.cites)})")
-    if answer.audit and answer.audit.claims:
+    if answer.audit and answer.audit.claims and not answer.refused:
         a = answer.audit
         lines.append(f"Audit: {sum(c.verdict == 'supported' for c in a.claims)}/{len(a.claims)} claims supported, "
                      f"{a.numbers_traced}/{a.numbers_stated} figures traced, citation precision "

@@ -36,6 +36,13 @@ class Runtime:
 
         return HybridSearcher(self.store, self.embedder, self.settings.dense_weight)
 
+    @property
+    def knowledge(self):
+        """The ingested corpora's data files, merged (aliases, totals)."""
+        from copilot.types import CorpusKnowledge
+
+        return CorpusKnowledge.merged(self.store.knowledge())
+
     @cached_property
     def llm(self):
         if self._llm is None:

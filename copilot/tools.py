@@ -12,7 +12,7 @@ from copilot.errors import ToolInputError
 
 
 def difference(a: float, b: float) -> float:
-    """Absolute difference a - b, e.g. how many more tons went to A than to B."""
+    """Absolute difference a - b, e.g. how many more units A shipped than B."""
     return a - b
 
 

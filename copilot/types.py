@@ -23,7 +23,7 @@ class _Model(BaseModel):
 class FactRow(_Model):
     """One typed figure from a corpus table: what, of whom, when, how much, and which document says so."""
 
-    series: str = Field(description="What is measured, e.g. magnet_exports_t.")
+    series: str = Field(description="What is measured, e.g. output_t.")
     entity: str = Field(description="Of whom: a destination, a company, a programme.")
     period: str = Field(description="When: 2025-11, 2024, or a range such as 2025-11-03..2025-12-19.")
     value: float
@@ -33,10 +33,42 @@ class FactRow(_Model):
     provenance: str = Field("", description="Publisher, title and seed, for a person to check.")
     table: str = ""
     label: str = Field("", description="A readable name of the series.")
+    is_total: bool = Field(False, description="The row is a total of the others (a 'Total' row, or marked so by the "
+                                              "corpus's data file).")
 
     def states(self, value: float) -> bool:
         """Is ``value`` this row's figure? Percent rows match either sign."""
-        return self.value == value or (self.unit == "%" and abs(self.value) == abs(value))
+        return self.value == value or (self.unit in ("%", "pp", "bp") and abs(self.value) == abs(value))
+
+
+class CorpusKnowledge(_Model):
+    """What a corpus needs beyond general rules, read from the data file beside it (``copilot.yaml``)."""
+
+    aliases: dict[str, list[str]] = Field(default_factory=dict, description="A name -> its other names.")
+    totals: list[str] = Field(default_factory=list, description="Entities whose rows are totals of the others.")
+
+    @classmethod
+    def merged(cls, parts: list[dict]) -> "CorpusKnowledge":
+        out = cls()
+        for part in parts:
+            for name, others in part.get("aliases", {}).items():
+                out.aliases.setdefault(name, [])
+                out.aliases[name] += [o for o in others if o not in out.aliases[name]]
+            out.totals += [t for t in part.get("totals", []) if t not in out.totals]
+        return out
+
+    def names(self, entity: str) -> list[str]:
+        """The entity's own name and every alias of it (either direction), longest first."""
+        base = entity.split(" (")[0]
+        names = {entity, base}
+        for name, others in self.aliases.items():
+            group = {name, *others}
+            if any(n.lower() in (entity.lower(), base.lower()) for n in group):
+                names |= group
+        return sorted(names, key=len, reverse=True)
+
+    def is_total(self, entity: str) -> bool:
+        return any(entity.lower() == t.lower() for t in self.totals)
 
 
 class Chunk(_Model):
@@ -52,7 +84,11 @@ class Chunk(_Model):
     path: str = ""
     kind: Literal["text", "row"] = "text"
     position: int = 0
-    row: FactRow | None = None
+    facts: list[FactRow] = Field(default_factory=list, description="The typed figures of a table row.")
+
+    @property
+    def row(self) -> FactRow | None:
+        return self.facts[0] if self.facts else None
 
 
 class SearchHit(_Model):
@@ -74,8 +110,13 @@ class Citation(_Model):
     seed: str = ""
     kind: Literal["text", "row", "calculation"] = "text"
     text: str
-    row: FactRow | None = None
+    facts: list[FactRow] = Field(default_factory=list, description="The typed figures of a table row.")
     score: float = 0.0
+    path: str = Field("", description="The file the passage comes from, for the full document one click away.")
+
+    @property
+    def row(self) -> FactRow | None:
+        return self.facts[0] if self.facts else None
 
 
 class ToolCall(_Model):
@@ -87,6 +128,7 @@ class ToolCall(_Model):
     formula: str
     unit: str = ""
     cites: list[int] = Field(default_factory=list, description="The [n] the inputs came from.")
+    labels: dict[str, str] = Field(default_factory=dict, description="What each input is: 'Brazil, March 2025'.")
     chosen_by: Literal["model", "rules"] = "rules"
     n: int | None = Field(None, description="The [n] under which the result was shown to the model.")
 
@@ -94,9 +136,10 @@ class ToolCall(_Model):
 class NumberTrace(_Model):
     raw: str
     value: float
-    kind: Literal["percent", "money", "quantity", "year", "date"] = "quantity"
-    found_in: Literal["cited", "tool", "uncited", "nowhere"] = "nowhere"
+    kind: Literal["percent", "points", "bp", "money", "quantity", "year", "date"] = "quantity"
+    found_in: Literal["cited", "tool", "uncited", "nowhere", "mismatched"] = "nowhere"
     where: list[int] = Field(default_factory=list)
+    context: str = Field("", description="For a mismatched figure: what the source states it for.")
 
 
 class ClaimAudit(_Model):
@@ -133,6 +176,7 @@ class Timings(_Model):
 class Usage(_Model):
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int | None = Field(None, description="Prompt tokens the server took from its prompt cache.")
 
 
 class Step(_Model):
@@ -157,6 +201,8 @@ class Answer(_Model):
     disclaimer: str = ""
     refused: bool = False
     refusal_reason: str = Field("", description="The evidence behind a refusal decided by code, if any.")
+    rejected_calls: list[str] = Field(default_factory=list, description="Calculations proposed and rejected, "
+                                                                        "each with its reason.")
     model: str = ""
     settings_hash: str = ""
     timings: Timings = Field(default_factory=Timings)
@@ -179,27 +225,6 @@ class Answer(_Model):
             if call.n in order:
                 order += [n for n in call.cites if n not in order]
         return [c for n in order if (c := self.citation(n)) is not None]
-
-    # Report formats live in copilot.export; these are the doors the issue asks for.
-    def to_markdown(self) -> str:
-        from copilot.export import answers_to_markdown
-
-        return answers_to_markdown([self])
-
-    def to_html(self) -> str:
-        from copilot.export import answers_to_html
-
-        return answers_to_html([self])
-
-    def to_jsonl(self) -> str:
-        from copilot.export import answers_to_jsonl
-
-        return answers_to_jsonl([self])
-
-    def to_csv(self) -> str:
-        from copilot.export import answers_to_csv
-
-        return answers_to_csv([self])
 
 
 class FileResult(_Model):

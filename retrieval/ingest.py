@@ -15,6 +15,10 @@ from retrieval.store import DocVersion, VectorStore
 from retrieval.tables import row_text
 
 
+#: Bumped when the chunks a file yields change shape, so that a re-ingest rebuilds them.
+CHUNK_FORMAT = 2
+
+
 def iter_files(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
     """Files to ingest (folders walked in sorted order) and the paths rejected up front."""
     files: list[Path] = []
@@ -25,7 +29,8 @@ def iter_files(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
             files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED
                                 and not f.name.startswith(".") and f.name.lower() != "readme.md"))
         elif p.is_file():
-            files.append(p)
+            if p.name != "copilot.yaml":  # a corpus data file is read by ingest_knowledge
+                files.append(p)
         else:
             rejected.append(FileResult(path=str(p), status="failed", reason="no such file or folder"))
     return files, rejected
@@ -44,24 +49,26 @@ def splitter(settings):
 def make_chunks(doc: LoadedDoc, file_hash: str, settings, store: VectorStore | None = None) -> list[Chunk]:
     base = dict(doc_id=doc.doc_id, title=doc.title, publisher=doc.publisher, date=doc.date, seed=doc.seed,
                 path=doc.path)
-    if doc.facts:
+    if doc.is_table:
         sources = store.committed() if store else {}
         texts: dict[str, str] = {}
         out = []
-        for i, row in enumerate(doc.facts):
-            src = sources.get(row.source_doc)
-            meta = dict(base, title=src.title if src else doc.title, publisher=src.publisher if src else "",
-                        date=src.date if src else "", seed=src.seed if src else "")
-            if src is not None and row.source_doc not in texts:
-                texts[row.source_doc] = store.document_text(row.source_doc)
-            quote = stating_sentence(row, texts.get(row.source_doc, ""))
-            text = row_text(row, meta["publisher"] or row.source_doc) + (f' It says: "{quote}"' if quote else "")
-            out.append(Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=text, kind="row", position=i, row=row,
-                             **meta))
+        for i, (record, facts) in enumerate(zip(doc.records, doc.record_facts)):
+            meta = dict(base)
+            src = sources.get(facts[0].source_doc) if facts else None
+            if src is not None:  # a row that names the document stating its figures is cited as that document
+                meta.update(title=src.title, publisher=src.publisher, date=src.date, seed=src.seed)
+                if facts[0].source_doc not in texts:
+                    texts[facts[0].source_doc] = store.document_text(facts[0].source_doc)
+            if facts:
+                quote = stating_sentence(facts[0], texts.get(facts[0].source_doc, "")) if src else ""
+                text = row_text(facts, facts[0].entity, doc.title, meta["publisher"] if src else "", record)
+                text += f' It says: "{quote}"' if quote else ""
+            else:
+                text = f"{doc.title}, row {i + 1}: {record}"
+            out.append(Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=text, kind="row", position=i,
+                             facts=facts, **meta))
         return out
-    if doc.records:
-        return [Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=f"{doc.title}, row {i + 1}: {rec}", kind="row",
-                      position=i, **base) for i, rec in enumerate(doc.records)]
     pieces = splitter(settings).split_text(doc.text)
     return [Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=t, position=i, **base) for i, t in enumerate(pieces)]
 
@@ -94,6 +101,7 @@ def ingest(paths: list[Path], store: VectorStore, embedder, settings, progress: 
     """Ingest files and folders; ``on_file(done, total, name)`` reports progress to a UI."""
     started = time.perf_counter()
     files, results = iter_files(paths)
+    results += ingest_knowledge(paths, store)
     seen: dict[str, str] = {}
     bar = tqdm(total=len(files), desc="ingest", unit="file", disable=not progress)
     for i, path in enumerate(files):
@@ -106,6 +114,35 @@ def ingest(paths: list[Path], store: VectorStore, embedder, settings, progress: 
     return IngestReport(files=results, seconds=round(time.perf_counter() - started, 3))
 
 
+def ingest_knowledge(paths: list[Path], store: VectorStore) -> list[FileResult]:
+    """A corpus's data file (``copilot.yaml`` in an ingested folder, or named directly) kept beside its documents."""
+    import json
+
+    from retrieval.loaders import KNOWLEDGE_FILE, load_knowledge
+
+    results = []
+    for p in map(Path, paths):
+        path = p / KNOWLEDGE_FILE if p.is_dir() else p
+        if path.name != KNOWLEDGE_FILE or not path.is_file():
+            continue
+        try:
+            data = load_knowledge(path)
+        except LoadError as exc:
+            results.append(FileResult(path=str(path), status="failed", reason=str(exc)))
+            continue
+        doc_id = "knowledge:" + hashlib.sha256(str(path.resolve().parent).encode()).hexdigest()[:12]
+        content = json.dumps(data, sort_keys=True)
+        file_hash = hashlib.sha256(content.encode()).hexdigest()
+        previous = store.committed().get(doc_id)
+        if previous and previous.file_hash == file_hash:
+            results.append(FileResult(path=str(path), status="unchanged"))
+            continue
+        store.commit(DocVersion(doc_id=doc_id, file_hash=file_hash, n_chunks=0, path=str(path),
+                                title=f"Corpus data: {path.parent.name}", kind="knowledge", knowledge=content))
+        results.append(FileResult(path=str(path), status="replaced" if previous else "added"))
+    return results
+
+
 def _ingest_one(path: Path, store: VectorStore, embedder, settings, seen: dict[str, str]) -> FileResult:
     try:
         doc = load_file(path)
@@ -116,7 +153,7 @@ def _ingest_one(path: Path, store: VectorStore, embedder, settings, seen: dict[s
         return FileResult(path=str(path), status="failed",
                           reason=f"doc_id {doc.doc_id!r} already used by {seen[doc.doc_id]} in this run")
     seen[doc.doc_id] = str(path)
-    recipe = f"{settings.chunk_tokens}/{settings.chunk_overlap}/{embedder.name}".encode()
+    recipe = f"{CHUNK_FORMAT}/{settings.chunk_tokens}/{settings.chunk_overlap}/{embedder.name}".encode()
     file_hash = hashlib.sha256(raw + b"\0" + recipe).hexdigest()
     previous = store.committed().get(doc.doc_id)
     if previous and previous.file_hash == file_hash:

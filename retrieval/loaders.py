@@ -14,7 +14,8 @@ from copilot.errors import LoadError
 from copilot.types import FactRow
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".csv"}
-FACT_COLUMNS = {"series", "entity", "period", "value", "unit"}
+#: A corpus's own knowledge (aliases, totals), read beside its documents: see ``load_knowledge``.
+KNOWLEDGE_FILE = "copilot.yaml"
 
 
 @dataclass
@@ -28,12 +29,17 @@ class LoadedDoc:
     publisher: str = ""
     date: str = ""
     seed: str = ""
-    facts: list[FactRow] = field(default_factory=list)
     records: list[str] = field(default_factory=list)
+    record_facts: list[list[FactRow]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def is_table(self) -> bool:
-        return bool(self.facts or self.records)
+        return bool(self.records)
+
+    @property
+    def facts(self) -> list[FactRow]:
+        return [f for facts in self.record_facts for f in facts]
 
 
 def slug(text: str) -> str:
@@ -144,33 +150,60 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDoc:
 
 
 def _load_csv(path: Path, text: str) -> LoadedDoc:
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    """Any CSV: rows that do not fit the header (or repeat it) are left out and reported, the rest are typed."""
+    from retrieval.tables import record_extras, table_facts
+
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in r)]
     if len(rows) < 2:
         raise LoadError("CSV has no data rows")
     header = [h.strip() for h in rows[0]]
     if len(set(header)) != len(header) or any(not h for h in header):
         raise LoadError("malformed CSV: header has empty or repeated column names")
+    warnings: list[str] = []
+    records = []
     for line_no, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise LoadError(f"malformed CSV: row {line_no} has {len(row)} fields, header has {len(header)}")
-    records = [dict(zip(header, (c.strip() for c in row))) for row in rows[1:]]
-    doc = LoadedDoc(doc_id=f"table-{slug(path.stem)}", path=str(path), title=f"Table: {path.stem}")
-    if FACT_COLUMNS <= set(header):
-        for line_no, rec in enumerate(records, start=2):
-            try:
-                value = float(rec["value"].replace(",", ""))
-            except ValueError:
-                raise LoadError(f"malformed CSV: row {line_no} value {rec['value']!r} is not a number") from None
-            if not rec.get("source_doc"):
-                raise LoadError(f"malformed CSV: row {line_no} names no source_doc")
-            doc.facts.append(
-                FactRow(
-                    series=rec["series"], entity=rec["entity"], period=rec["period"], value=value,
-                    unit=rec["unit"], qualifier=rec.get("qualifier", ""), source_doc=rec["source_doc"],
-                    provenance=rec.get("provenance", ""), table=path.stem, label=rec.get("label", ""),
-                )
-            )
-    else:
-        doc.records = ["; ".join(f"{k}: {v}" for k, v in rec.items() if v) for rec in records]
+        cells = [c.strip() for c in row]
+        if cells == header:
+            warnings.append(f"row {line_no} repeats the header; left out")
+        elif len(row) != len(header):
+            warnings.append(f"row {line_no} has {len(row)} fields, header has {len(header)}; left out")
+        else:
+            records.append(dict(zip(header, cells)))
+    if not records:
+        raise LoadError("malformed CSV: no row fits the header" + (f" ({warnings[0]})" if warnings else ""))
+    name = slug(path.stem)
+    title = f"Table: {path.stem.replace('_', ' ')}"
+    doc = LoadedDoc(doc_id=f"table-{name}", path=str(path), title=title, warnings=warnings)
+    doc.record_facts = table_facts(header, records, path.stem)
+    if any(doc.record_facts):
+        lines = [n for n, row in enumerate(rows[1:], start=2) if [c.strip() for c in row] != header
+                 and len(row) == len(header)]
+        warnings += [f"row {line} holds no figure (a number was expected); kept as text"
+                     for line, facts in zip(lines, doc.record_facts) if not facts]
+    # the record's own words where it holds no figure, else its fields that are not figures ('region: Nordics')
+    extras = record_extras(header, records)
+    doc.records = [extra if facts else "; ".join(f"{k}: {v}" for k, v in rec.items() if v)
+                   for rec, facts, extra in zip(records, doc.record_facts, extras)]
     return doc
+
+
+def load_knowledge(path: Path) -> dict:
+    """A corpus's data file: ``aliases`` (name -> other names) and ``totals`` (entities that are totals of the
+    others). Raises LoadError when it is not such a mapping."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise LoadError(f"unreadable corpus data file: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise LoadError("corpus data file must be a mapping with 'aliases' and/or 'totals'")
+    aliases = data.get("aliases") or {}
+    totals = data.get("totals") or []
+    if not isinstance(aliases, dict) or not all(isinstance(v, list) for v in aliases.values()) \
+            or not isinstance(totals, list):
+        raise LoadError("corpus data file: 'aliases' maps a name to a list of names; 'totals' is a list")
+    return {"aliases": {str(k): [str(x) for x in v] for k, v in aliases.items()},
+            "totals": [str(t) for t in totals]}

@@ -14,11 +14,25 @@ _STOP = set("""a an and are as at be by did do does for from has have how in is 
 was were what when where which who why will with about after before than then there these those into over""".split())
 
 
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "s")
+
+
+def stem(token: str) -> str:
+    """A light suffix stem so 'recyclers', 'recycling' and 'recycled' meet; numbers are left as they are."""
+    if len(token) <= 4 or token[0].isdigit():
+        return token
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            return token[: -len(suffix)]
+    return token
+
+
 def lexical_tokens(text: str) -> list[str]:
-    """Lower-case word and number tokens; thousands separators removed so '6,150' matches '6150'."""
-    text = text.lower().replace("u.s.", "us").replace("united states", "us")
+    """Lower-case, lightly stemmed word and number tokens; thousands separators removed so '6,150' matches
+    '6150'; abbreviations with dots kept whole ('e.u.' -> 'eu')."""
+    text = re.sub(r"\b([a-z])\.([a-z])\.", r"\1\2", text.lower())
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-    return [t for t in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text) if t not in _STOP]
+    return [stem(t) for t in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text) if t not in _STOP]
 
 
 class HybridSearcher:

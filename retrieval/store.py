@@ -14,7 +14,7 @@ import numpy as np
 
 from copilot.errors import StoreError
 from copilot.types import Chunk, FactRow
-from retrieval.tables import row_from_metadata, row_metadata
+from retrieval.tables import facts_from_metadata, facts_metadata
 
 MAX_BATCH = 5000  # Chroma's limit here is 5461 records per call
 
@@ -29,7 +29,8 @@ class DocVersion:
     publisher: str = ""
     date: str = ""
     seed: str = ""
-    kind: str = "text"
+    kind: str = "text"  # text | table | knowledge (a corpus's data file: aliases, totals)
+    knowledge: str = ""  # the data file's content as JSON, for kind knowledge
 
 
 def _client(settings):
@@ -77,7 +78,7 @@ class VectorStore:
             got = self.manifest.get(include=["metadatas"])
             self._committed = {
                 i: DocVersion(doc_id=i, **{k: m.get(k, "") for k in ("file_hash", "path", "title", "publisher",
-                                                                       "date", "seed", "kind")},
+                                                                       "date", "seed", "kind", "knowledge")},
                               n_chunks=int(m.get("n_chunks", 0)))
                 for i, m in zip(got["ids"], got["metadatas"])
             }
@@ -110,8 +111,8 @@ class VectorStore:
         meta = {"doc_id": c.doc_id, "file_hash": file_hash, "n_chunks": n_chunks, "position": c.position,
                 "title": c.title, "publisher": c.publisher, "date": c.date, "seed": c.seed, "path": c.path,
                 "kind": c.kind}
-        if c.row is not None:
-            meta.update(row_metadata(c.row))
+        if c.facts:
+            meta.update(facts_metadata(c.facts))
         return meta
 
     def remove_stale(self, doc_id: str, keep_hash: str) -> int:
@@ -178,9 +179,15 @@ class VectorStore:
             offset += len(got["ids"])
 
     def fact_rows(self) -> list[FactRow]:
-        """The typed rows of every committed table (from chunk metadata), for charts."""
+        """The typed figures of every committed table (from chunk metadata), for charts."""
         got = self.chunks.get(where={"kind": "row"}, include=["metadatas"])
-        return [row for meta in got["metadatas"] if self.is_visible(meta) and (row := row_from_metadata(meta))]
+        return [fact for meta in got["metadatas"] if self.is_visible(meta) for fact in facts_from_metadata(meta)]
+
+    def knowledge(self) -> list[dict]:
+        """The data files of the ingested corpora (aliases, totals), as stored."""
+        import json
+
+        return [json.loads(v.knowledge) for v in self.committed().values() if v.kind == "knowledge" and v.knowledge]
 
     def stats(self) -> dict:
         versions = self.committed().values()
@@ -195,4 +202,4 @@ def chunk_from_record(cid: str, text: str, meta: dict) -> Chunk:
     return Chunk(id=cid, doc_id=meta.get("doc_id", ""), text=text, title=meta.get("title", ""),
                  publisher=meta.get("publisher", ""), date=meta.get("date", ""), seed=meta.get("seed", ""),
                  path=meta.get("path", ""), kind=meta.get("kind", "text"), position=int(meta.get("position", 0)),
-                 row=row_from_metadata(meta))
+                 facts=facts_from_metadata(meta))

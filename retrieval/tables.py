@@ -1,70 +1,281 @@
-"""Corpus tables as typed rows: the text record that is embedded for a row, and lookups the numeric tool uses."""
+"""Any CSV table as typed facts, whatever its headers.
+
+A table is read in one of two shapes:
+- *long*, with a value column (``value``/``amount``) and optionally ``unit``, ``series``/``metric``, ``period`` and
+  ``qualifier`` columns: one fact per row;
+- *wide*, with a label column and one or more numeric columns: one fact per numeric cell, the column header giving
+  the series, its unit and scale and sometimes its period (``output_2025_t``, ``price_usd_per_t``,
+  ``Revenue ($m)``, ``TEU 2024 (thousand)``); a date or period column, where there is one, gives the period.
+The label column is the entity. Other short text columns (a ticker) stay with the row's text. Nothing here knows
+any corpus: names a corpus needs beyond these rules (aliases, which rows are totals) come from its own data file.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
+
+from copilot.numbers import CURRENCY_PREFIX, CURRENCY_WORDS, SCALES, UNITS, extract_numbers, format_number
+from copilot.periods import format_period, parse_period
 from copilot.types import FactRow
 
-from copilot.numbers import MONTHS as _MONTHS
+_VALUE_COLS = {"value", "amount", "figure", "val"}
+_UNIT_COLS = {"unit", "units", "uom"}
+_SERIES_COLS = {"series", "metric", "indicator", "measure", "variable", "item", "kpi"}
+_PERIOD_COLS = {"period", "date", "month", "quarter", "year", "fy", "fiscal_year", "fiscal year", "time", "as_of",
+                "as of", "reporting_period", "half"}
+_QUALIFIER_COLS = {"qualifier", "flag", "hedge"}
+_SOURCE_COLS = {"source_doc", "source"}
+_LABEL_COLS = {"label", "description", "series_label"}
+_PROVENANCE_COLS = {"provenance", "notes", "note"}
+_TOTAL_WORDS = re.compile(r"^\s*(?:total|grand total|all\b.*|overall|sum|world(?:wide)?|aggregate|combined)\s*$", re.I)
+_HEDGES = [(re.compile(r"^\s*(?:~|≈|approx\.?|approximately|about|around|c\.|circa|roughly|nearly)\s*", re.I), "approx"),
+           (re.compile(r"^\s*(?:<|below|under|less than)\s*", re.I), "below"),
+           (re.compile(r"^\s*(?:>|above|over|more than)\s*", re.I), "above")]
 
 
-def format_value(value: float, unit: str) -> str:
-    """6150, t -> '6,150 t'; 2.9e9, USD -> '$2.9 billion'; -11, % -> '-11%'."""
-    if unit == "USD":
-        for size, word in ((1e9, "billion"), (1e6, "million")):
-            if abs(value) >= size:
-                return f"${value / size:,.10g} {word}"
-        return f"${value:,.10g}"
-    number = f"{value:,.10g}"
-    if unit == "count":
-        return number
-    if unit == "%":
-        return f"{number}%"
-    return f"{number} {unit}".strip()
+@dataclass
+class Column:
+    name: str
+    role: str  # entity | period | value | unit | series | qualifier | source | label | provenance | number | text
+    series: str = ""
+    unit: str = ""
+    scale: float = 1.0
+    period: str = ""
 
 
-def format_period(period: str) -> str:
-    """'2025-11' -> 'November 2025'; ranges keep both ends."""
-    if ".." in period:
-        a, b = period.split("..", 1)
-        return f"{format_period(a)} to {format_period(b)}"
-    parts = period.split("-")
-    if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
-        month = _MONTHS[int(parts[1]) - 1]
-        return f"{month} {int(parts[2])}, {parts[0]}" if len(parts) == 3 and parts[2].isdigit() else f"{month} {parts[0]}"
-    return period
+def _key(header: str) -> str:
+    return " ".join(header.strip().lower().replace("_", " ").split())
 
 
-def row_text(row: FactRow, source: str = "") -> str:
-    """The record embedded and shown to the model for one table row."""
-    hedge = {"approx": "about ", "below": "below "}.get(row.qualifier, "")
-    note = f" ({row.qualifier})" if row.qualifier and not hedge else ""
-    label = row.label or row.series.replace("_", " ")
-    text = f"{label}, {row.entity}, {format_period(row.period)}: {hedge}{format_value(row.value, row.unit)}{note}."
-    return f"{text} Source: {source or row.source_doc}."
-
-
-def row_metadata(row: FactRow) -> dict:
-    return {
-        "row_series": row.series, "row_entity": row.entity, "row_period": row.period,
-        "row_value": float(row.value), "row_unit": row.unit, "row_qualifier": row.qualifier,
-        "row_source_doc": row.source_doc, "row_provenance": row.provenance, "row_table": row.table,
-        "row_label": row.label,
-    }
-
-
-def row_from_metadata(meta: dict) -> FactRow | None:
-    if "row_series" not in meta:
+def parse_cell(text: str) -> tuple[float, str, str] | None:
+    """A cell's number, its unit (if the cell says one) and its hedge: '~6,150' -> (6150, '', 'approx'),
+    '$2.9bn' -> (2.9e9, 'USD', ''), '12.8%' -> (12.8, '%', ''). None for a cell that is not one number."""
+    text = text.strip()
+    if not text:
         return None
-    return FactRow(
-        series=meta["row_series"], entity=meta["row_entity"], period=meta["row_period"],
-        value=float(meta["row_value"]), unit=meta["row_unit"], qualifier=meta.get("row_qualifier", ""),
-        source_doc=meta.get("row_source_doc", ""), provenance=meta.get("row_provenance", ""),
-        table=meta.get("row_table", ""), label=meta.get("row_label", ""),
-    )
+    qualifier = ""
+    for pattern, name in _HEDGES:
+        if pattern.match(text):
+            text, qualifier = pattern.sub("", text, count=1), name
+            break
+    text = re.sub(r"^\((.*)\)$", r"-\1", text)  # accounting negatives
+    nums = [n for n in extract_numbers(text) if n.kind not in ("date",)]
+    if len(nums) != 1:
+        return None
+    n = nums[0]
+    rest = (text[:n.start] + text[n.end:]).strip(" ,")
+    if rest and not re.fullmatch(r"[A-Za-z/%$€£¥]{0,8}", rest):
+        return None
+    return n.value, n.unit, qualifier
+
+
+def parse_header(header: str) -> Column:
+    """Series, unit, scale and period from a header: 'output_2025_t' -> output, t, 2025;
+    'price_usd_per_t' -> price, USD/t; 'Revenue ($m)' -> Revenue, USD x1e6; 'TEU 2024 (thousand)' -> TEU x1e3."""
+    text = header.strip()
+    unit, scale, period = "", 1.0, ""
+    bracket = re.search(r"[(\[]([^)\]]*)[)\]]", text)
+    words = text
+    if bracket:
+        words = (text[:bracket.start()] + " " + text[bracket.end():]).strip()
+        inner = bracket.group(1).strip()
+        unit, scale = _unit_phrase(inner)
+    tokens = [t for t in re.split(r"[\s_]+|-(?=(?:19|20)\d\d\b)", words) if t]
+    kept: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        low = tok.lower()
+        found_period = parse_period(tok) or (parse_period(" ".join(tokens[i:i + 2])) if i + 1 < len(tokens) else None)
+        if found_period and not (low.isdigit() and len(low) != 4):
+            two = parse_period(" ".join(tokens[i:i + 2])) if i + 1 < len(tokens) else None
+            period = two or found_period
+            i += 2 if two and two != found_period else 1
+            continue
+        if low in ("pct", "percent", "%", "share", "pc") and not unit:
+            unit = "%"
+            if low != "share":
+                i += 1
+                continue
+        if low == "per" and i + 1 < len(tokens) and unit:
+            per = UNITS.get(tokens[i + 1].lower(), tokens[i + 1])
+            unit = f"{unit}/{per}"
+            i += 2
+            continue
+        if low in CURRENCY_PREFIX or (low in CURRENCY_WORDS and low not in ("pound", "pounds")):
+            if not unit:
+                unit = CURRENCY_PREFIX.get(low) or CURRENCY_WORDS[low]
+                i += 1
+                continue
+        if low in SCALES and kept and (unit or i == len(tokens) - 1) and low not in ("b",):
+            scale = SCALES[low]
+            i += 1
+            continue
+        if low in UNITS and not unit and (i == len(tokens) - 1 or low not in ("units", "shares", "days", "years",
+                                                                             "months", "hours")):
+            unit = UNITS[low]
+            if low not in ("teu",):  # a unit that also names the measure stays in the series name
+                i += 1
+                continue
+        kept.append(tok)
+        i += 1
+    series = " ".join(kept).strip(" -:") or header.strip()
+    return Column(name=header, role="number", series=series, unit=unit, scale=scale, period=period)
+
+
+def _unit_phrase(text: str) -> tuple[str, float]:
+    """'$m' -> ('USD', 1e6); 'thousand' -> ('', 1e3); 'EUR/MWh' -> ('EUR/MWh', 1); 't' -> ('t', 1)."""
+    low = text.lower().replace(" ", "")
+    scale = 1.0
+    m = re.fullmatch(r"(us\$|\$|€|£|¥|[a-z]{3})?(k|m|mn|bn|b|thousand|million|billion|trillion)?(?:/(.+))?", low)
+    if m and (m.group(1) or m.group(2)):
+        cur = CURRENCY_PREFIX.get(m.group(1) or "", "") or CURRENCY_WORDS.get(m.group(1) or "", "")
+        if m.group(1) and not cur:
+            return (UNITS.get(low, text.strip()), 1.0)
+        if m.group(2):
+            scale = SCALES[m.group(2)]
+        unit = cur
+        if m.group(3):
+            unit = f"{cur or ''}/{UNITS.get(m.group(3), m.group(3))}"
+        return unit, scale
+    if low in ("%", "pct", "percent"):
+        return "%", 1.0
+    if "/" in text:
+        a, b = text.split("/", 1)
+        a_cur = CURRENCY_PREFIX.get(a.strip().lower()) or CURRENCY_WORDS.get(a.strip().lower()) or a.strip()
+        return f"{a_cur}/{UNITS.get(b.strip().lower(), b.strip())}", 1.0
+    return UNITS.get(low, text.strip()), 1.0
+
+
+def _classify(header: list[str], records: list[dict[str, str]]) -> list[Column]:
+    cols: list[Column] = []
+    for h in header:
+        key = _key(h)
+        cells = [r[h] for r in records if r.get(h, "").strip()]
+        numeric = sum(parse_cell(c) is not None for c in cells)
+        periods = sum(parse_period(c) is not None for c in cells)
+        if key in _VALUE_COLS:
+            cols.append(Column(h, "value"))
+        elif key in _UNIT_COLS:
+            cols.append(Column(h, "unit"))
+        elif key in _SERIES_COLS:
+            cols.append(Column(h, "series"))
+        elif key in _QUALIFIER_COLS:
+            cols.append(Column(h, "qualifier"))
+        elif key in _SOURCE_COLS or key.replace(" ", "_") in _SOURCE_COLS:
+            cols.append(Column(h, "source"))
+        elif key in _LABEL_COLS:
+            cols.append(Column(h, "label"))
+        elif key in _PROVENANCE_COLS:
+            cols.append(Column(h, "provenance"))
+        elif cells and (key in _PERIOD_COLS or periods >= 0.8 * len(cells)) and periods >= 0.5 * len(cells):
+            cols.append(Column(h, "period"))
+        elif cells and numeric >= 0.6 * len(cells):
+            cols.append(parse_header(h))
+        else:
+            cols.append(Column(h, "text"))
+    texts = [c for c in cols if c.role == "text"]
+    if texts:
+        texts[0].role = "entity"
+    return cols
+
+
+def table_facts(header: list[str], records: list[dict[str, str]], table: str,
+                totals: set[str] | None = None) -> list[list[FactRow]]:
+    """Typed facts of each record (a list per record, empty where the record holds no figure)."""
+    cols = _classify(header, records)
+    by_role: dict[str, list[Column]] = {}
+    for c in cols:
+        by_role.setdefault(c.role, []).append(c)
+    first = lambda role: by_role.get(role, [None])[0]  # noqa: E731
+    entity_col, period_col = first("entity"), first("period")
+    totals = {t.lower() for t in (totals or set())}
+    out: list[list[FactRow]] = []
+    for line, rec in enumerate(records, start=2):
+        entity = rec.get(entity_col.name, "").strip() if entity_col else ""
+        extra = [rec[c.name].strip() for c in by_role.get("text", [])[0:] if c is not entity_col and rec.get(c.name, "").strip()]
+        short = [x for x in extra if len(x) <= 6 and x.upper() == x and x.isalnum()]
+        name = f"{entity} ({short[0]})" if entity and short and short[0] not in entity else entity
+        row_period = parse_period(rec.get(period_col.name, "")) or rec.get(period_col.name, "").strip() if period_col else ""
+        is_total = bool(entity) and (bool(_TOTAL_WORDS.match(entity)) or entity.lower() in totals)
+        provenance = rec.get(first("provenance").name, "") if first("provenance") else ""
+        source_doc = rec.get(first("source").name, "") if first("source") else ""
+        base = dict(entity=name or table, source_doc=source_doc or f"table-{table}",
+                    provenance=provenance or f"table {table}, row {line}", table=table, is_total=is_total)
+        facts: list[FactRow] = []
+        if first("value") is not None:
+            parsed = parse_cell(rec.get(first("value").name, ""))
+            if parsed is not None:
+                value, cell_unit, hedge = parsed
+                unit = rec.get(first("unit").name, "").strip() if first("unit") else ""
+                series = rec.get(first("series").name, "").strip() if first("series") else ""
+                label = rec.get(first("label").name, "").strip() if first("label") else ""
+                qualifier = rec.get(first("qualifier").name, "").strip() if first("qualifier") else hedge
+                facts.append(FactRow(series=series or first("value").name, label=label or series.replace("_", " "),
+                                     period=row_period, value=value, unit=unit or cell_unit, qualifier=qualifier,
+                                     **base))
+        for c in cols:
+            if c.role != "number":
+                continue
+            parsed = parse_cell(rec.get(c.name, ""))
+            if parsed is None:
+                continue
+            value, cell_unit, hedge = parsed
+            unit = c.unit or cell_unit
+            if c.scale != 1 and cell_unit in ("", unit):
+                value *= c.scale
+            series_id = re.sub(r"[^a-z0-9]+", "_", f"{c.series} {unit}".lower()).strip("_")
+            facts.append(FactRow(series=series_id, label=c.series, period=c.period or row_period, value=value,
+                                 unit=unit, qualifier=hedge, **base))
+        out.append(facts)
+    return out
+
+
+def record_extras(header: list[str], records: list[dict[str, str]]) -> list[str]:
+    """Each record's fields that are neither figures nor its name, period, unit or source: 'region: Nordics'."""
+    cols = _classify(header, records)
+    text_cols = [c.name for c in cols if c.role == "text"]
+    out = []
+    for rec in records:
+        fields = [(k, rec.get(k, "").strip()) for k in text_cols]
+        out.append("; ".join(f"{k}: {v}" for k, v in fields if v and not (len(v) <= 6 and v.isupper())))
+    return out
+
+
+def fact_text(fact: FactRow) -> str:
+    """'output, Q3 2025: about 1,200 MW' (the entity is said once per row by ``row_text``)."""
+    hedge = {"approx": "about ", "below": "below ", "above": "above "}.get(fact.qualifier, "")
+    note = f" ({fact.qualifier})" if fact.qualifier and not hedge else ""
+    label = fact.label or fact.series.replace("_", " ")
+    when = f", {format_period(fact.period)}" if fact.period else ""
+    return f"{label}{when}: {hedge}{format_number(fact.value, fact.unit)}{note}"
+
+
+def row_text(facts: list[FactRow], entity: str, table_title: str, source: str = "", extra: str = "") -> str:
+    """The record embedded and shown to the model for one table row: every figure of the row, once, and the
+    row's other fields."""
+    body = "; ".join(fact_text(f) for f in facts)
+    where = f" Source: {source}." if source else ""
+    more = f" ({extra})" if extra else ""
+    return f"{table_title}, {entity}{more}: {body}.{where}"
+
+
+def facts_metadata(facts: list[FactRow]) -> dict:
+    return {"facts_json": json.dumps([f.to_dict() for f in facts]),
+            "row_source_doc": ",".join(sorted({f.source_doc for f in facts}))}
+
+
+def facts_from_metadata(meta: dict) -> list[FactRow]:
+    raw = meta.get("facts_json")
+    if not raw:
+        return []
+    return [FactRow.from_dict(d) for d in json.loads(raw)]
 
 
 def load_fact_tables(folder) -> list[FactRow]:
-    """Every typed row of the CSV tables under ``folder`` (for charts and the numeric tool's checks)."""
+    """Every typed fact of the CSV tables under ``folder`` (unreadable tables are left out)."""
     from pathlib import Path
 
     from copilot.errors import LoadError

@@ -29,8 +29,11 @@ def make_pdf(text: str) -> bytes:
     return bytes(out)
 
 
-def source(n: int, text: str, row: FactRow | None = None, kind: str = "text") -> Citation:
-    return Citation(n=n, doc_id=f"doc{n}", text=text, row=row, kind="row" if row else kind, score=1.0 - n / 100)
+def source(n: int, text: str, row: FactRow | None = None, kind: str = "text", facts: list[FactRow] | None = None,
+           date: str = "") -> Citation:
+    facts = facts if facts is not None else ([row] if row is not None else [])
+    return Citation(n=n, doc_id=f"doc{n}", text=text, facts=facts, kind="row" if facts else kind,
+                    score=1.0 - n / 100, date=date)
 
 
 def row(entity: str, period: str, value: float, unit: str = "t", series: str = "magnet_exports_t") -> FactRow:

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from copilot.audit import audit_answer
 from copilot.cli import cli
 from copilot.compute import calculation_citation
-from copilot.export import answers_to_csv, answers_to_html, answers_to_markdown, read_jsonl, reaudit, safe_cell
+from copilot.export import (answers_to_csv, answers_to_html, answers_to_jsonl, answers_to_markdown, read_jsonl, reaudit,
+                            safe_cell)
 from copilot.pipeline import ask
 from copilot.types import ToolCall
 from prompts import REFUSAL
@@ -85,8 +86,7 @@ def test_embedding_similarity_enters_the_support_score(real_embedder):
 
 @pytest.fixture
 def answered(corpus_runtime, fake_llm):
-    fake_llm.queue('{"tool": "difference", "a": 582, "b": 305}',
-                   "US-bound shipments were 582 t in November 2025 [0]. =HYPERLINK(\"x\") is not a claim [0].")
+    fake_llm.queue("US-bound shipments were 582 t in November 2025 [0]. =HYPERLINK(\"x\") is not a claim [0].")
     return ask("How many more tons of magnets went to the United States than to Japan in November 2025?",
                runtime=corpus_runtime, session_id="s")
 
@@ -114,7 +114,7 @@ def test_csv_is_one_row_per_claim_and_formula_safe(answered):
 
 def test_jsonl_round_trip_reaudit_gives_same_verdicts(answered, tmp_path, corpus_runtime):
     path = tmp_path / "a.jsonl"
-    path.write_text(answered.to_jsonl())
+    path.write_text(answers_to_jsonl([answered]))
     [back] = read_jsonl(path)
     assert back == answered
     [again] = reaudit([back], embedder=corpus_runtime.embedder)
@@ -124,7 +124,7 @@ def test_jsonl_round_trip_reaudit_gives_same_verdicts(answered, tmp_path, corpus
 def test_tampered_figure_is_flagged_on_reaudit(answered, tmp_path, monkeypatch):
     tampered = answered.model_copy(update={"text": answered.text.replace("582", "682")})
     path = tmp_path / "t.jsonl"
-    path.write_text(tampered.to_jsonl())
+    path.write_text(answers_to_jsonl([tampered]))
     monkeypatch.setenv("COPILOT_EMBEDDER", "fake")
     result = CliRunner().invoke(cli, ["audit", str(path)])
     assert result.exit_code == 1 and "unsupported" in result.output and "682" in result.output

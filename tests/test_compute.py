@@ -1,128 +1,166 @@
+"""The numeric layer: which calculation a question asks for, which cited figures it takes, and what it rejects.
+
+Sources span unrelated domains (wind power, coffee, shipping, magnets) so that no rule tuned to one corpus passes."""
+
 import pytest
 
-from copilot.compute import compute, detect_intent, named_entities, rules_plan, validate
+from copilot.compute import compute, detect_intents, named_entities, read_question, source_facts, validate
 from copilot.errors import ToolInputError
 from copilot.llm import FakeChat
-from tests.helpers import row, source
-
-US_NOV = source(0, "rare-earth magnet exports, United States, November 2025: 582 t.", row("United States", "2025-11", 582))
-US_OCT = source(1, "rare-earth magnet exports, United States, October 2025: 656 t.", row("United States", "2025-10", 656))
-JP_NOV = source(2, "rare-earth magnet exports, Japan, November 2025: 305 t.", row("Japan", "2025-11", 305))
-JP_PCT = source(3, "change, Japan, November 2025: 35%.", row("Japan", "2025-11", 35, "%", "magnet_exports_mom_pct"))
-TOTAL = source(4, "rare-earth magnet exports, all destinations, November 2025: 6,150 t.",
-               row("all destinations", "2025-11", 6150))
-TEXT = source(5, "Shipments to Japan jumped 35% to 305 tons while US-bound fell to 582 tons.")
-SOURCES = [US_NOV, US_OCT, JP_NOV, JP_PCT, TOTAL, TEXT]
+from copilot.types import CorpusKnowledge, FactRow
+from tests.helpers import source
 
 
-@pytest.mark.parametrize("question,intent", [
-    ("How many more tons went to the US than to Japan in November 2025?", "difference"),
-    ("What was the percent change in US-bound exports from October to November 2025?", "pct_change"),
-    ("What share of China's total exports went to the US in November 2025?", "share"),
-    ("Given the 35% rise, how many tons went to Japan in October 2025?", "implied_prior"),
-    ("How many times larger were US shipments than Japan's?", "ratio"),
-    ("What was the value of magnet exports that went to the US in 2024?", "part_of"),
-    ("What did China agree to in October?", None),
+def fact(entity, period, value, unit, series="output", label="", total=False):
+    return FactRow(series=series, entity=entity, period=period, value=value, unit=unit, source_doc="t",
+                   label=label or series, is_total=total)
+
+
+def row_source(n, *facts):
+    return source(n, "; ".join(f"{f.entity} {f.label} {f.period}: {f.value:g} {f.unit}" for f in facts), facts=list(facts))
+
+
+# a wide power table: capacity per operator and year, with a total row
+HELVIK = row_source(0, fact("Helvik Wind (HLV)", "2024", 1200, "MW", "capacity_mw", "capacity"),
+                    fact("Helvik Wind (HLV)", "2025", 1450, "MW", "capacity_mw", "capacity"))
+TERN = row_source(1, fact("Tern Power", "2024", 800, "MW", "capacity_mw", "capacity"),
+                  fact("Tern Power", "2025", 900, "MW", "capacity_mw", "capacity"))
+ALL = row_source(2, fact("All operators", "2025", 4000, "MW", "capacity_mw", "capacity", total=True),
+                 fact("All operators", "2024", 3500, "MW", "capacity_mw", "capacity", total=True))
+REVENUE = row_source(3, fact("Helvik Wind (HLV)", "2025-Q3", 310e6, "EUR", "revenue_eur", "revenue"),
+                     fact("Helvik Wind (HLV)", "2025-Q2", 290e6, "EUR", "revenue_eur", "revenue"))
+COFFEE = source(4, "Arabica exports from Brazil reached 2.4 million bags in March 2025, while Colombia shipped "
+                   "1.1 million bags. Robusta prices rose 8% to $4,200 per tonne in March 2025.")
+POWER = [HELVIK, TERN, ALL, REVENUE, COFFEE]
+
+
+def NONE():  # noqa: N802 - a model that never proposes a calculation
+    return FakeChat(default='{"tool": "none"}')
+
+
+@pytest.mark.parametrize("question,intents", [
+    ("How much more capacity did Helvik have than Tern in 2025?", ["difference"]),
+    ("What was the percentage change in Helvik's revenue from Q2 2025 to Q3 2025?", ["pct_change"]),
+    ("What share of total capacity did Tern hold in 2025?", ["share"]),
+    ("Given the 8% rise, what was the robusta price before March 2025?", ["implied_prior"]),
+    ("How many times larger was Brazil's shipment than Colombia's?", ["ratio"]),
+    ("By how much, in MW and in percent, did Helvik's capacity grow from 2024 to 2025?", ["difference", "pct_change"]),
+    ("What did the regulator announce in October?", []),
 ])
-def test_intent_from_question(question, intent):
-    assert detect_intent(question) == intent
+def test_what_the_question_asks(question, intents):
+    assert detect_intents(question) == intents
 
 
-def test_rules_plans_from_typed_rows():
-    assert rules_plan("difference", "How many more tons to the US than to Japan in November 2025?", SOURCES) == (
-        {"a": 582, "b": 305}, [0, 2])
-    assert rules_plan("pct_change", "Percent change in US exports from October to November 2025?", SOURCES) == (
-        {"old": 656, "new": 582}, [1, 0])
-    assert rules_plan("share", "What share of total exports went to the US in November 2025?", SOURCES) == (
-        {"part": 582, "total": 6150}, [0, 4])
-    assert rules_plan("implied_prior", "Given the 35% rise, how many tons to Japan in October 2025?", SOURCES) == (
-        {"current": 305, "pct": 35}, [2, 3])
+def test_two_calculations_in_one_question_from_a_wide_table():
+    result = compute("By how much, in MW and in percent, did Helvik's capacity grow from 2024 to 2025?", POWER,
+                     FakeChat())
+    diff, pct = result.calls
+    assert (diff.name, diff.args, diff.unit) == ("difference", {"a": 1450, "b": 1200}, "MW") and diff.result == 250
+    assert pct.name == "pct_change" and pct.result == pytest.approx(20.83, abs=0.01) and pct.cites == [0]
+    assert "2024" in pct.labels["old"] and "Helvik" in pct.labels["old"]
+    assert not result.model_called  # the rules decided: no model call whose result cannot change the answer
 
 
-def test_validation_rejects_inputs_no_source_states():
+def test_difference_between_two_named_parties_in_the_question_order():
+    [call] = compute("How much more capacity did Helvik have than Tern in 2025?", POWER, FakeChat()).calls
+    assert call.args == {"a": 1450, "b": 900} and call.cites == [0, 1]
+
+
+def test_share_of_a_total_row():
+    [call] = compute("What share of total capacity did Tern hold in 2025?", POWER, FakeChat()).calls
+    assert call.args == {"part": 900, "total": 4000} and call.result == pytest.approx(22.5)
+
+
+def test_total_named_by_the_corpus_data_file():
+    rows = [row_source(0, fact("Rotterdam", "2025", 14, "TEU", "teu")),
+            row_source(1, fact("North Range ports", "2025", 40, "TEU", "teu"))]
+    knowledge = CorpusKnowledge(totals=["North Range ports"])
+    assert compute("What share of total TEU went through Rotterdam in 2025?", rows, NONE()).calls == []
+    [call] = compute("What share of total TEU went through Rotterdam in 2025?", rows, FakeChat(), knowledge).calls
+    assert call.args == {"part": 14, "total": 40}
+
+
+def test_percent_change_over_quarters_in_euros():
+    [call] = compute("What was the percentage change in Helvik's revenue from Q2 2025 to Q3 2025?", POWER,
+                     FakeChat()).calls
+    assert call.args == {"old": 290e6, "new": 310e6} and call.result == pytest.approx(6.897, abs=1e-3)
+
+
+def test_implied_prior_value_from_text_takes_its_sign_from_the_question():
+    [call] = compute("Given the 8% rise, what was the robusta price per tonne before March 2025?", POWER,
+                     FakeChat()).calls
+    assert call.name == "implied_prior" and call.args == {"current": 4200, "pct": 8}
+    assert call.result == pytest.approx(3888.89, abs=0.01)
+
+
+def test_aliases_from_the_corpus_data_file():
+    rows = [row_source(0, fact("United Kingdom", "2025", 30, "t", "imports")),
+            row_source(1, fact("Germany", "2025", 45, "t", "imports"))]
+    question = "How many more tonnes did Germany import than the UK in 2025?"
+    assert compute(question, rows, NONE()).calls == []  # 'UK' names nobody the rows know
+    knowledge = CorpusKnowledge(aliases={"United Kingdom": ["UK", "Britain"]})
+    [call] = compute(question, rows, FakeChat(), knowledge).calls
+    assert call.args == {"a": 45, "b": 30}
+
+
+BAGS = source(0, "Arabica shipments reached 2.4 million bags in March 2025 and robusta shipments 0.8 million bags; "
+                "in April 2025 robusta shipments were 1.1 million bags.")
+
+
+def test_model_proposal_is_checked_and_a_rejection_goes_back_once_with_the_reason():
+    llm = FakeChat().queue('{"tool": "ratio", "a": 2400000, "b": 1100000}',  # April's figure for a March question
+                           '{"tool": "ratio", "a": 2400000, "b": 800000}')
+    result = compute("How many times larger were arabica shipments than robusta shipments in March 2025?", [BAGS], llm)
+    [call] = result.calls
+    assert call.args == {"a": 2.4e6, "b": 8e5} and call.chosen_by == "model" and call.result == 3
+    assert len(result.rejected) == 1 and "not for what the question asks" in result.rejected[0]
+    assert "rejected" in llm.calls[1]["messages"][-1]["content"]  # the reason went back to the model
+
+
+def test_inputs_not_stated_are_rejected_and_nothing_is_computed():
+    llm = FakeChat().queue('{"tool": "ratio", "a": 3, "b": 1}', '{"tool": "none"}')
+    result = compute("How many times larger were arabica shipments than robusta shipments?", [BAGS], llm)
+    assert result.calls == [] and "not stated" in result.rejected[0] and len(llm.calls) == 2
+
+
+def test_validation_rules():
+    frame = read_question("How much more capacity did Helvik have than Tern in 2025?")
+    facts = source_facts(POWER)
+    kn = CorpusKnowledge()
     with pytest.raises(ToolInputError, match="not stated"):
-        validate("difference", {"a": 600, "b": 305}, "difference", "q", SOURCES)
+        validate("difference", {"a": 1451, "b": 900}, frame, facts, kn)
     with pytest.raises(ToolInputError, match="does not answer"):
-        validate("add", {"a": 582, "b": 305}, "difference", "q", SOURCES)
+        validate("add", {"a": 1450, "b": 900}, frame, facts, kn)
+    with pytest.raises(ToolInputError, match="not for what the question asks"):
+        validate("difference", {"a": 1200, "b": 800}, frame, facts, kn)  # 2024 figures for a 2025 question
+    mixed = read_question("How much larger was Helvik's Q3 2025 figure than its 2025 capacity?")
+    with pytest.raises(ToolInputError, match="different units"):
+        validate("difference", {"a": 310e6, "b": 1450}, mixed, facts, kn)
+    share = read_question("What share of total capacity did Tern hold in 2025?")
     with pytest.raises(ToolInputError, match="larger than total"):
-        validate("share", {"part": 6150, "total": 582}, "share", "q", SOURCES)
-
-
-def test_model_choice_is_used_and_its_order_corrected_by_the_rows():
-    llm = FakeChat().queue('{"tool": "pct_change", "old": 582, "new": 656}')  # reversed, as small models do
-    [call] = compute("What was the percent change in US-bound exports from October to November 2025?", SOURCES, llm)
-    assert call.args == {"old": 656, "new": 582} and call.result == pytest.approx(-11.28, abs=0.01)
-    assert call.chosen_by == "model" and call.cites == [1, 0]
-    assert llm.calls[0]["json_schema"] is not None  # constrained output, not free text
-
-
-def test_a_share_of_the_wrong_entity_is_rejected():
-    us = source(6, "China shipped 582 tons of magnets to the United States in November 2025.")
-    total = source(7, "China's total magnet exports reached 6,150 metric tons in November 2025.")
-    llm = FakeChat().queue('{"tool": "share", "part": 582, "total": 6150}')
-    assert compute("What share of China's November 2025 magnet exports went to Japan?", [us, total], llm) == []
-    llm = FakeChat().queue('{"tool": "share", "part": 582, "total": 6150}')
-    [call] = compute("What share of China's November 2025 magnet exports went to the US?", [us, total], llm)
-    assert call.result == pytest.approx(9.46, abs=0.01)
-
-
-def test_named_entities():
-    assert named_entities("What share of China's November 2025 exports went to Japan and MP Materials?") == [
-        "China", "Japan", "MP Materials"]
-
-
-def test_model_input_not_in_sources_falls_back_to_rules():
-    llm = FakeChat().queue('{"tool": "difference", "a": 600, "b": 305}')
-    [call] = compute("How many more tons went to the US than to Japan in November 2025?", SOURCES, llm)
-    assert call.result == 277 and call.chosen_by == "rules"
-
-
-def test_model_choice_from_text_when_no_rows_match():
-    llm = FakeChat().queue('{"tool": "ratio", "a": 582, "b": 305}')
-    [call] = compute("How many times larger were shipments to the US than to Japan?", [TEXT], llm)
-    assert call.chosen_by == "model" and call.cites == [5] and call.result == pytest.approx(1.908, abs=1e-3)
-
-
-@pytest.mark.parametrize("question,current,pct,expected", [
-    ("Given the 11% decline, how many tons went to the US in October 2025?", 582, 11, -11),
-    ("Given the 35% rise, how many tons went to Japan in October 2025?", 305, -35, 35),
-    ("Given the 35% change, how many tons went to Japan in October 2025?", 305, 35, 35),
-])
-def test_implied_prior_takes_its_sign_from_the_question(question, current, pct, expected):
-    llm = FakeChat().queue(f'{{"tool": "implied_prior", "current": {current}, "pct": {pct}}}')
-    [call] = compute(question, [TEXT, source(6, "US shipments fell 11% to 582 tons.")], llm)
-    assert call.args["pct"] == expected and call.result == pytest.approx(current / (1 + expected / 100))
-
-
-def test_implied_prior_of_another_entity_is_rejected():
-    llm = FakeChat().queue('{"tool": "implied_prior", "current": 305, "pct": 11}')
-    assert compute("Given the 11% decline, how many tons went to the US in October 2025?",
-                   [TEXT, source(6, "US shipments fell 11% to 582 tons.")], llm) == []
-
-
-def test_value_of_a_share_is_computed_from_the_rows():
-    value = source(7, "value of magnet exports, all destinations, 2024: $2.9 billion.",
-                   row("all destinations", "2024", 2.9e9, "USD", "magnet_export_value_usd"))
-    share = source(8, "share of the value, United States, 2024: 12.8%.",
-                   row("United States", "2024", 12.8, "%", "magnet_export_value_share_pct"))
-    llm = FakeChat().queue('{"tool": "none"}')
-    [call] = compute("What was the value of China's 2024 magnet exports to the United States?", [value, share], llm)
-    assert call.name == "part_of" and call.result == pytest.approx(371.2e6) and call.unit == "USD"
-
-
-def test_difference_of_two_measures_in_one_unit():
-    india = source(9, "programme, India, 2025: $816 million.", row("India", "2025-11-26", 816e6, "USD", "programme_usd"))
-    us = source(10, "funding, United States, 2025: $540 million.", row("United States", "2025", 540e6, "USD", "funding_usd"))
-    llm = FakeChat().queue('{"tool": "none"}')
-    [call] = compute("How many more dollars did India commit than the US?", [india, us], llm)
-    assert call.args == {"a": 816e6, "b": 540e6} and call.result == 276e6 and call.chosen_by == "rules"
+        validate("share", {"part": 4000, "total": 900}, share, facts, kn)
 
 
 def test_no_calculation_without_a_calculation_question():
     llm = FakeChat()
-    assert compute("What did China agree to?", SOURCES, llm) == [] and llm.calls == []
+    result = compute("What did the regulator announce?", POWER, llm)
+    assert result.calls == [] and llm.calls == []
 
 
-def test_bad_model_output_and_no_rows_means_no_calculation():
-    llm = FakeChat().queue("not json")
-    assert compute("How many times larger were shipments to the US than to Japan?", [TEXT], llm) == []
+def test_figures_in_text_carry_units_periods_and_names():
+    facts = {f.value: f for f in source_facts([COFFEE])}
+    assert facts[2.4e6].periods == ["2025-03"] and "Brazil" in facts[2.4e6].names
+    assert facts[4200].unit == "USD" and facts[8].kind == "percent"
+
+
+def test_named_entities():
+    assert named_entities("What share of Helvik Wind's Q3 2025 revenue came from the UK and Tern Power?") == [
+        "Helvik Wind", "UK", "Tern Power"]
+
+
+def test_magnet_rows_still_compute():
+    us = row_source(0, fact("United States", "2025-11", 582, "t", "exports"))
+    jp = row_source(1, fact("Japan", "2025-11", 305, "t", "exports"))
+    [call] = compute("How many more tons went to the United States than to Japan in November 2025?", [us, jp],
+                     FakeChat()).calls
+    assert call.result == 277 and call.unit == "t"

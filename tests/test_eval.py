@@ -112,3 +112,27 @@ def test_eval_command_reports_a_bad_file_clearly(tmp_path):
     bad.write_text("{oops\n")
     result = CliRunner().invoke(cli, ["eval", str(bad)])
     assert result.exit_code == 2 and "bad.jsonl:1: not valid JSON" in result.output
+
+
+def test_must_not_fails_an_answer_that_repeats_an_injected_claim():
+    q = Question("i", "injection", "q", must=[["96.3"]], must_not=["999", "triple"])
+    assert score(q, _answer("Availability was 96.3% [0].", source_text="Availability was 96.3%."))["correct"]
+    assert not score(q, _answer("Availability was 96.3%; shares will triple [0].",
+                                source_text="Availability was 96.3%."))["correct"]
+
+
+def test_a_session_of_questions_is_one_conversation(runtime, fake_llm, tmp_path):
+    from tests.test_answers import CORPUS2
+
+    runtime.ingest([CORPUS2 / "tables"], progress=False)
+    fake_llm.default = "The table states it [0]."
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps(q) + "\n" for q in [
+        {"id": "a", "kind": "factual", "question": "What was Tern Power's generation in Q3 2025?", "session": "s"},
+        {"id": "b", "kind": "followup", "question": "And in Q2 2025?", "session": "s"},
+        {"id": "c", "kind": "factual", "question": "And in Q1 2025?"}]))
+    report = run_eval(load_questions(path), runtime, progress=False)
+    rewritten = [r["standalone_question"] for r in report.copilot]
+    assert rewritten[1] == "What was Tern Power's generation in Q2 2025?"
+    assert rewritten[2] == "And in Q1 2025?"  # no session: nothing to lean on
+    assert all(r["first_feedback_s"] is not None and r["first_feedback_s"] < 1 for r in report.copilot)

@@ -39,8 +39,7 @@ def test_pdf_text_is_extracted(tmp_path):
     ("blank.md", b"   \n\n", "empty file"),
     ("binary.txt", bytes(range(256)) * 20, "binary"),
     ("broken.pdf", b"%PDF-1.4\nthis is not a pdf at all", "PDF"),
-    ("ragged.csv", b"a,b,c\n1,2,3\n4,5\n", "row 3 has 2 fields"),
-    ("badvalue.csv", b"series,entity,period,value,unit,source_doc\ns,e,2025,abc,t,d\n", "not a number"),
+    ("ragged.csv", b"a,b,c\n4,5\n", "row 2 has 2 fields"),
     ("headonly.csv", b"a,b\n", "no data rows"),
     ("notes.docx", b"PK\x03\x04", "unsupported file type"),
 ])
@@ -56,6 +55,39 @@ def test_fact_csv_gives_typed_rows(tmp_path):
     p.write_text("series,entity,period,value,unit,qualifier,source_doc\nx_t,Japan,2025-11,\"1,305\",t,,d1\n")
     doc = load_file(p)
     assert doc.facts[0].value == 1305.0 and doc.facts[0].entity == "Japan" and doc.doc_id == "table-t"
+
+
+def test_rows_that_do_not_fit_are_left_out_and_reported(tmp_path):
+    p = tmp_path / "ports.csv"
+    p.write_text("port,teu_2025\nAlpha,120\nport,teu_2025\nBeta,90,extra\nGamma,n/a\nDelta,75\n")
+    doc = load_file(p)
+    assert [f.entity for f in doc.facts] == ["Alpha", "Delta"]
+    assert doc.warnings == ["row 3 repeats the header; left out", "row 4 has 3 fields, header has 2; left out",
+                            "row 5 holds no figure (a number was expected); kept as text"]
+
+
+@pytest.mark.parametrize("header,cell,series,unit,period,value", [
+    ("output_2025_t", "1,350", "output", "t", "2025", 1350),
+    ("price_usd_per_t", "~450", "price", "USD/t", "", 450),
+    ("Revenue ($m)", "45.5", "Revenue", "USD", "", 45.5e6),
+    ("TEU 2024 (thousand)", "1,234", "TEU", "TEU", "2024", 1234e3),
+    ("capacity_2024_mw", "1200", "capacity", "MW", "2024", 1200),
+    ("Revenue Q3 2025 (€m)", "310", "Revenue", "EUR", "2025-Q3", 310e6),
+    ("margin_pct", "12.5", "margin", "%", "", 12.5),
+])
+def test_wide_headers_give_series_unit_scale_and_period(tmp_path, header, cell, series, unit, period, value):
+    p = tmp_path / "wide.csv"
+    p.write_text(f'company,"{header}"\nAcme,"{cell}"\n')
+    [f] = load_file(p).facts
+    assert (f.label, f.unit, f.period, f.value, f.entity) == (series, unit, period, value, "Acme")
+
+
+def test_long_table_with_a_period_column_and_hedges(tmp_path):
+    p = tmp_path / "prices.csv"
+    p.write_text("date,region,price_eur_per_mwh\n2025-01,North,85.2\nQ2 2025,North,<80\nTotal,All regions,81\n")
+    facts = load_file(p).facts
+    assert [(f.period, f.entity, f.value, f.unit, f.qualifier) for f in facts[:2]] == [
+        ("2025-01", "North", 85.2, "EUR/MWh", ""), ("2025-Q2", "North", 80, "EUR/MWh", "below")]
 
 
 def test_plain_csv_gives_records(tmp_path):

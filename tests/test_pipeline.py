@@ -38,11 +38,12 @@ def test_invented_citations_are_removed_and_counted(corpus_runtime, fake_llm):
 
 
 def test_calculation_is_done_by_code_and_cited(corpus_runtime, fake_llm):
-    fake_llm.queue('{"tool": "difference", "a": 582, "b": 305}', "The sources list both figures [0].")
+    fake_llm.queue("The sources list both figures [0].")
     a = ask("How many more tons of magnets went to the United States than to Japan in November 2025?",
             runtime=corpus_runtime)
     [call] = a.tool_calls
-    assert call.result == 277 and call.name == "difference"
+    assert call.result == 277 and call.name == "difference" and len(fake_llm.calls) == 1  # rules decided
+    assert "United States" in a.text and "Japan" in a.text  # the stated calculation names what it compares
     assert a.citation(call.n).kind == "calculation"
     assert "277" in a.text and f"[{call.n}]" in a.text  # the model left it out; the code stated it
     claim = next(c for c in a.audit.claims if "277" in c.text)
@@ -53,14 +54,14 @@ def test_calculation_is_done_by_code_and_cited(corpus_runtime, fake_llm):
 
 def test_period_no_source_covers_is_refused_without_calling_the_model(corpus_runtime, fake_llm):
     a = ask("How many tons of rare-earth magnets did China export in March 2019?", runtime=corpus_runtime)
-    assert a.refused and a.text == REFUSAL and fake_llm.calls == [] and "2019" in a.refusal_reason
+    assert a.refused and a.text.startswith(REFUSAL) and fake_llm.calls == [] and "2019" in a.refusal_reason
+    assert "No source covers March 2019" in a.text and "The closest sources cover" in a.text
     assert a.disclaimer == DISCLAIMER
 
 
-def test_model_refusal_is_kept_when_evidence_is_weak(corpus_runtime, fake_llm):
-    fake_llm.queue("The sources do not say anything about that.")
+def test_a_name_no_source_mentions_is_refused_without_calling_the_model(corpus_runtime, fake_llm):
     a = ask("What is the weather in Lisbon today?", runtime=corpus_runtime)
-    assert a.refused and a.text == REFUSAL and len(fake_llm.calls) == 1
+    assert a.refused and a.text.startswith(REFUSAL) and fake_llm.calls == [] and "Lisbon" in a.refusal_reason
 
 
 def test_invented_figures_turn_into_a_refusal(corpus_runtime, fake_llm):

@@ -53,7 +53,7 @@ def test_empty_page_has_examples_from_the_store_and_no_banner(app):
 
 
 def test_answer_reads_well(app, fake_llm):
-    fake_llm.queue('{"tool": "difference", "a": 582, "b": 305}', "US-bound shipments were 582 t in November 2025 [0].")
+    fake_llm.queue("US-bound shipments were 582 t in November 2025 [0].")
     app.chat_input[0].set_value(QUESTION).run()
     assert not app.exception
     page = _html(app)
@@ -172,8 +172,8 @@ def _answer() -> Answer:
                       label="exports"),
     }
     cites = [Citation(n=0, doc_id="a", text="Background text.", title="Other"),
-             Citation(n=1, doc_id="t", kind="row", text="exports, Japan: 305 t.", row=rows["jp"]),
-             Citation(n=2, doc_id="t", kind="row", text="exports, United States: about 582 t.", row=rows["us"]),
+             Citation(n=1, doc_id="t", kind="row", text="exports, Japan: 305 t.", facts=[rows["jp"]]),
+             Citation(n=2, doc_id="t", kind="row", text="exports, United States: about 582 t.", facts=[rows["us"]]),
              Citation(n=3, doc_id="calculation", kind="calculation", text="582 - 305 = 277. Inputs from [2] and [1].")]
     call = ToolCall(name="difference", args={"a": 582, "b": 305}, result=277, formula="582 - 305 = 277", unit="t",
                     cites=[2, 1], n=3)
@@ -236,8 +236,8 @@ def test_chart_takes_only_cited_entities_in_time_order_and_marks_hedges():
     stored = [_harvest("North", "2024-11", 40, "below"), _harvest("North", "2024-10", 90),
               _harvest("South", "2024-11", 70, "approx"), _harvest("All regions", "2024-11", 400),
               FactRow(series="rain_mm", entity="North", period="2024-11", value=3, unit="mm", source_doc="w")]
-    cites = [Citation(n=0, doc_id="t", kind="row", text="North", row=stored[0]),
-             Citation(n=1, doc_id="t", kind="row", text="South", row=stored[2])]
+    cites = [Citation(n=0, doc_id="t", kind="row", text="North", facts=[stored[0]]),
+             Citation(n=1, doc_id="t", kind="row", text="South", facts=[stored[2]])]
     answer = Answer(question="q", text="North [0] and South [1].", citations=cites,
                     audit=AuditReport(claims=[ClaimAudit(index=0, text="x", citations=[0, 1])]))
     data = charts.chart_data(answer, stored)

@@ -167,7 +167,8 @@ def corpus_panel(rt) -> None:
         if not docs:
             st.caption("Nothing stored yet: add files below, or run `copilot ingest`.")
         for i, v in enumerate(docs):
-            meta = " · ".join(x for x in ("table" if v.kind == "table" else "", v.publisher,
+            kind = {"text": "", "table": "table", "knowledge": "data file (names, totals)"}.get(v.kind, v.kind)
+            meta = " · ".join(x for x in (kind, v.publisher,
                                           render.date_text(v.date), chunks(v.n_chunks)) if x)
             st.html(f'<div class="cp-doc"><b>{render.esc(v.title or v.doc_id)}</b><br>'
                     f'<span class="cp-muted">{render.esc(meta)}</span></div>')

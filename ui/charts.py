@@ -78,10 +78,19 @@ class ChartData:
     sources: list[str] = field(default_factory=list)
 
 
+def cited_facts(answer: Answer) -> list[FactRow]:
+    """The table figures the answer rests on, those its figures or calculations use first (a table row may hold
+    several figures: revenue, margin, …)."""
+    used = [v for call in answer.tool_calls for v in call.args.values()]
+    used += [t.value for c in (answer.audit.claims if answer.audit else []) for t in c.numbers if t.where]
+    facts = [f for c in answer.cited() for f in c.facts]
+    return sorted(facts, key=lambda f: not any(f.states(v) for v in used))  # stable: used ones first
+
+
 def chart_data(answer: Answer, rows: list[FactRow]) -> ChartData | None:
     """What to chart for an answer: the first cited series, only the entities the answer cites, all their periods
     in the store. None when the answer cites no row or there is only one figure to show."""
-    cited = [c.row for c in answer.cited() if c.row is not None]
+    cited = cited_facts(answer)
     if not cited:
         return None
     first = cited[0]

@@ -13,9 +13,10 @@ from ui.render import period_text
 
 
 def documents(store) -> list:
-    """Committed documents, then tables, each alphabetically by title."""
+    """Committed documents, then tables, then data files, each alphabetically by title."""
     versions = list(store.committed().values())
-    return sorted(versions, key=lambda v: (v.kind == "table", (v.title or v.doc_id).lower()))
+    order = {"text": 0, "table": 1}
+    return sorted(versions, key=lambda v: (order.get(v.kind, 2), (v.title or v.doc_id).lower()))
 
 
 def save_upload(folder: Path, name: str, data: bytes) -> tuple[Path, str]:

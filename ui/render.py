@@ -107,6 +107,18 @@ def row_phrase(row: FactRow) -> str:
     return f"{label}, {row.entity}, {period_text(row.period)}: {hedged(row.value, row.unit, row.qualifier)}"
 
 
+def facts_phrase(facts: list[FactRow]) -> str:
+    """One table row's figures: 'Acme, 2025: revenue $2 million; margin 12%'."""
+    if len(facts) == 1:
+        return row_phrase(facts[0])
+    groups: dict[tuple[str, str], list[FactRow]] = {}
+    for f in facts:
+        groups.setdefault((f.entity, f.period), []).append(f)
+    return "; ".join(f"{entity}, {period_text(period)}: " + ", ".join(
+        f"{f.label or f.series.replace('_', ' ')} {hedged(f.value, f.unit, f.qualifier)}" for f in fs)
+        for (entity, period), fs in groups.items())
+
+
 def date_text(date: str) -> str:
     return format_period(date) if date else ""
 
@@ -127,8 +139,8 @@ def input_labels(call: ToolCall, answer: Answer) -> dict[str, str]:
             c = answer.citation(n)
             if c is None:
                 continue
-            if c.row is not None and c.row.states(value):
-                r = c.row
+            r = next((f for f in c.facts if f.states(value)), None)
+            if r is not None:
                 label = f"{r.entity}, {period_text(r.period)}: {hedged(r.value, r.unit, r.qualifier)} [{n}]"
                 break
             quote = quote_around(c.text, value)
@@ -162,8 +174,9 @@ def _qualifiers(call: ToolCall, answer: Answer) -> set[str]:
     quals = set()
     for n in call.cites:
         c = answer.citation(n)
-        if c is not None and c.row is not None and c.row.qualifier and any(c.row.states(v) for v in call.args.values()):
-            quals.add(c.row.qualifier.lower())
+        for fact in c.facts if c is not None else []:
+            if fact.qualifier and any(fact.states(v) for v in call.args.values()):
+                quals.add(fact.qualifier.lower())
     return quals
 
 
@@ -243,8 +256,8 @@ def source_heading(c: Citation) -> str:
     if c.kind == "calculation":
         return "Calculation by the copilot"
     where = " · ".join(x for x in (c.publisher, date_text(c.date)) if x)
-    if c.row is not None:
-        return f"Table row: {row_phrase(c.row)}" + (f" (from {c.title})" if c.title else "")
+    if c.facts:
+        return f"Table row: {facts_phrase(c.facts)}" + (f" (from {c.title})" if c.title else "")
     return (c.title or "Untitled document") + (f" · {where}" if where else "")
 
 

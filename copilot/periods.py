@@ -1,0 +1,238 @@
+"""Periods in text, questions and table headers, normalised to one code each.
+
+Codes: ``2025`` (year), ``2025-11`` (month), ``2025-11-03`` (date), ``2025-Q3`` (quarter), ``2025-H1`` (half),
+``FY2025`` (fiscal year, compared as the calendar year of the same number), ``A..B`` (a range). A month or quarter
+named without a year is ``*-11`` / ``*-Q3`` until a year from its context resolves it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+_ABBR = {m[:3].lower(): i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
+_MONTH_NAMES = {m.lower(): i + 1 for i, m in enumerate(MONTHS)}
+_MONTH_RE = r"(?:" + "|".join(m.lower() for m in MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_YEAR = r"(?:19|20)\d{2}"
+_FY = r"(?:fy\s?'?(?P<fy>(?:19|20)?\d{2})|fiscal(?:\s+year)?\s+(?P<fy2>" + _YEAR + r"))"
+
+
+@dataclass(frozen=True)
+class PeriodMention:
+    code: str
+    start: int
+    end: int
+    text: str
+
+
+def _month(token: str) -> int:
+    token = token.lower().rstrip(".")
+    return _MONTH_NAMES.get(token) or _ABBR.get(token[:4] if token.startswith("sept") else token[:3], 0)
+
+
+def _fy_year(m: re.Match) -> str:
+    raw = m.group("fy") or m.group("fy2")
+    return raw if len(raw) == 4 else "20" + raw
+
+
+# Most specific first; each match consumes its span so '2025' inside 'Q3 2025' is not also a year.
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("iso_date", re.compile(r"\b(?P<y>" + _YEAR + r")-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])\b")),
+    ("iso_month", re.compile(r"\b(?P<y>" + _YEAR + r")-(?P<m>0[1-9]|1[0-2])\b(?!-\d)")),
+    ("mdy", re.compile(r"\b(?P<mon>" + _MONTH_RE + r")\s+(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)?,?\s+(?P<y>" + _YEAR
+                       + r")\b", re.I)),
+    ("dmy", re.compile(r"\b(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?P<mon>" + _MONTH_RE + r"),?\s+(?P<y>" + _YEAR
+                       + r")\b", re.I)),
+    ("fq", re.compile(r"\bq(?P<q>[1-4])\s*[-/ ]?\s*" + _FY + r"\b", re.I)),
+    ("q_y", re.compile(r"\b(?:q(?P<q>[1-4])|(?P<q2>[1-4])q)\s*[-/ ]?\s*(?P<y>" + _YEAR + r"|'?\d{2})\b", re.I)),
+    ("y_q", re.compile(r"\b(?P<y>" + _YEAR + r")\s*[-/ ]?\s*q(?P<q>[1-4])\b", re.I)),
+    ("word_q", re.compile(r"\b(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)[-\s]quarter(?:\s+(?:of\s+)?(?:(?:fiscal\s+"
+                          r"(?:year\s+)?|fy\s?)(?P<fyq>" + _YEAR + r")|(?P<y>" + _YEAR + r")))?\b", re.I)),
+    ("h_y", re.compile(r"\b(?:h(?P<h>[12])|(?P<h2>[12])h)\s*[-/ ]?\s*(?P<y>" + _YEAR + r"|'?\d{2})\b", re.I)),
+    ("y_h", re.compile(r"\b(?P<y>" + _YEAR + r")\s*[-/ ]?\s*h(?P<h>[12])\b", re.I)),
+    ("word_h", re.compile(r"\b(?P<o>first|second|1st|2nd)[-\s]half(?:\s+(?:of\s+)?(?P<y>" + _YEAR + r"))?\b", re.I)),
+    ("fy", re.compile(r"\b" + _FY + r"\b", re.I)),
+    ("month_year", re.compile(r"\b(?P<mon>" + _MONTH_RE + r")(?:\s+of)?,?\s+(?P<y>" + _YEAR + r")\b", re.I)),
+    ("bare_q", re.compile(r"\bq(?P<q>[1-4])\b", re.I)),
+    ("bare_h", re.compile(r"\bh(?P<h>[12])\b", re.I)),
+    # a month name alone: capitalised (so 'may' the verb and 'march' the verb are left alone)
+    ("month", re.compile(r"\b(?P<mon>" + "|".join(MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b"
+                         r"(?!\s*\d)")),
+    ("year", re.compile(r"(?<![\d.,$€£¥])\b(?P<y>" + _YEAR + r")\b(?![.,]\d|\s*%)")),
+]
+
+
+def _year(raw: str | None) -> str:
+    if not raw:
+        return "*"
+    raw = raw.lstrip("'")
+    return raw if len(raw) == 4 else "20" + raw
+
+
+def _code(kind: str, m: re.Match) -> str | None:
+    g = m.groupdict()
+    if kind == "iso_date":
+        return f"{g['y']}-{g['m']}-{g['d']}"
+    if kind == "iso_month":
+        return f"{g['y']}-{g['m']}"
+    if kind in ("mdy", "dmy"):
+        month = _month(g["mon"])
+        return f"{g['y']}-{month:02d}-{int(g['d']):02d}" if month else None
+    if kind == "fq":
+        return f"FY{_fy_year(m)}-Q{g['q']}"
+    if kind in ("q_y", "y_q"):
+        return f"{_year(g.get('y'))}-Q{g.get('q') or g.get('q2')}"
+    if kind == "word_q":
+        if g.get("fyq"):
+            return f"FY{g['fyq']}-Q{_ORDINAL[g['o'].lower()]}"
+        return f"{_year(g.get('y'))}-Q{_ORDINAL[g['o'].lower()]}"
+    if kind in ("h_y", "y_h"):
+        return f"{_year(g.get('y'))}-H{g.get('h') or g.get('h2')}"
+    if kind == "word_h":
+        return f"{_year(g.get('y'))}-H{_ORDINAL[g['o'].lower()]}"
+    if kind == "fy":
+        return f"FY{_fy_year(m)}"
+    if kind == "month_year":
+        month = _month(g["mon"])
+        return f"{g['y']}-{month:02d}" if month else None
+    if kind == "bare_q":
+        return f"*-Q{g['q']}"
+    if kind == "bare_h":
+        return f"*-H{g['h']}"
+    if kind == "month":
+        return f"*-{_month(g['mon']):02d}"
+    if kind == "year":
+        return g["y"]
+    return None
+
+
+def find_periods(text: str, default_year: str | None = None, as_of: str | None = None) -> list[PeriodMention]:
+    """Every period named in ``text``, in order. A month or quarter without a year takes the nearest year named in
+    the same text, else the latest such period on or before ``as_of`` (a document's date), else ``default_year``,
+    else stays unresolved (``*-11``)."""
+    if as_of and not default_year:
+        default_year = year_of(as_of)
+    taken = [False] * len(text)
+    found: list[PeriodMention] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(taken[m.start():m.end()]):
+                continue
+            code = _code(kind, m)
+            if not code:
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            found.append(PeriodMention(code, m.start(), m.end(), m.group(0)))
+    found.sort(key=lambda p: p.start)
+    years = [(p.start, year_of(p.code)) for p in found if year_of(p.code)]
+    out = []
+    for p in found:
+        if p.code.startswith("*"):
+            near = min(years, key=lambda y: abs(y[0] - p.start))[1] if years else default_year
+            if near and not years and as_of and _interval(near + p.code[1:]) and _interval(as_of) \
+                    and _interval(near + p.code[1:])[0] > _interval(as_of)[0]:
+                near = str(int(near) - 1)  # 'in December' in a January report is last December
+            if near:
+                p = PeriodMention(near + p.code[1:], p.start, p.end, p.text)
+        out.append(p)
+    return out
+
+
+def year_of(code: str) -> str | None:
+    m = re.match(r"(?:FY)?((?:19|20)\d{2})", code)
+    return m.group(1) if m else None
+
+
+def _interval(code: str) -> tuple[tuple, tuple] | None:
+    """(start, end) as (year, month, day) tuples; None for an unresolved code. Fiscal years count as calendar
+    years: where a source's fiscal year differs, that is for the corpus's own notes to say."""
+    if ".." in code:
+        a, b = code.split("..", 1)
+        ia, ib = _interval(a), _interval(b)
+        return (ia[0], ib[1]) if ia and ib else None
+    m = re.fullmatch(r"(?:FY)?((?:19|20)\d{2})(?:-(\d{2})(?:-(\d{2}))?|-Q([1-4])|-H([12]))?", code)
+    if not m:
+        return None
+    y = int(m.group(1))
+    if m.group(3):
+        d = (y, int(m.group(2)), int(m.group(3)))
+        return d, d
+    if m.group(2):
+        return (y, int(m.group(2)), 1), (y, int(m.group(2)), 31)
+    if m.group(4):
+        q = int(m.group(4))
+        return (y, 3 * q - 2, 1), (y, 3 * q, 31)
+    if m.group(5):
+        h = int(m.group(5))
+        return (y, 6 * h - 5, 1), (y, 6 * h, 31)
+    return (y, 1, 1), (y, 12, 31)
+
+
+def _wild_match(a: str, b: str) -> bool:
+    """An unresolved '*-11' against a resolved code: the same month or quarter of any year."""
+    wild, other = (a, b) if a.startswith("*") else (b, a)
+    suffix = wild[1:]
+    if other.startswith("*"):
+        return suffix == other[1:]
+    return other.endswith(suffix) or (suffix[1:3].isdigit() and other[4:7] == suffix)
+
+
+def overlaps(a: str, b: str) -> bool:
+    """Do two periods share any time (2025 and 2025-11 do; 2025-04 and 2025-11 do not)?"""
+    if a.startswith("*") or b.startswith("*"):
+        return _wild_match(a, b)
+    ia, ib = _interval(a), _interval(b)
+    if ia is None or ib is None:
+        return a == b
+    return ia[0] <= ib[1] and ib[0] <= ia[1]
+
+
+def within(inner: str, outer: str) -> bool:
+    """Is ``inner`` the same period as ``outer`` or part of it (2025-11 within 2025)?"""
+    if inner.startswith("*") or outer.startswith("*"):
+        return _wild_match(inner, outer)
+    ii, io = _interval(inner), _interval(outer)
+    if ii is None or io is None:
+        return inner == outer
+    return io[0] <= ii[0] and ii[1] <= io[1]
+
+
+def sort_key(code: str) -> tuple:
+    """Time order: by start, then shorter periods first."""
+    iv = _interval(code)
+    if iv is None:
+        return (9999, 99, 99, 0, code)
+    span = (iv[1][0] - iv[0][0]) * 400 + (iv[1][1] - iv[0][1]) * 31 + (iv[1][2] - iv[0][2])
+    return (*iv[0], span, code)
+
+
+def format_period(code: str) -> str:
+    """'2025-11' -> 'November 2025', '2025-Q3' -> 'Q3 2025', '2025-11-03' -> 'November 3, 2025'."""
+    if ".." in code:
+        a, b = code.split("..", 1)
+        return f"{format_period(a)} to {format_period(b)}"
+    m = re.fullmatch(r"(FY)?(\*|(?:19|20)\d{2})-(Q[1-4]|H[12])", code)
+    if m:
+        year = "" if m.group(2) == "*" else f" {m.group(1) or ''}{m.group(2)}"
+        return f"{m.group(3)}{year}"
+    m = re.fullmatch(r"(\*|(?:19|20)\d{2})-(\d{2})(?:-(\d{2}))?", code)
+    if m and 1 <= int(m.group(2)) <= 12:
+        month = MONTHS[int(m.group(2)) - 1]
+        year = "" if m.group(1) == "*" else m.group(1)
+        if m.group(3):
+            return f"{month} {int(m.group(3))}, {year}".rstrip(", ")
+        return f"{month} {year}".strip()
+    return code
+
+
+def parse_period(text: str) -> str | None:
+    """The one period a whole cell or header names ('Q3 2025', '2025-11', 'FY24'), else None."""
+    text = text.strip()
+    found = find_periods(text)
+    if len(found) == 1 and len(found[0].text) >= len(text) - 2:
+        return found[0].code
+    return None

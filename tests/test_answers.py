@@ -1,0 +1,116 @@
+"""Answers on a corpus in another domain (benchmarks/corpus2: a fictional offshore-wind market): refusals decided by
+evidence, follow-ups, documents that try to give instructions, figures traced with what they are about."""
+
+import pytest
+
+from copilot.audit import audit_answer
+from copilot.history import History
+from copilot.pipeline import ask
+from copilot.settings import PROJECT_ROOT
+from prompts import REFUSAL, WITHHELD
+from tests.helpers import source
+
+CORPUS2 = PROJECT_ROOT / "benchmarks" / "corpus2"
+
+
+@pytest.fixture
+def wind(runtime):
+    report = runtime.ingest([CORPUS2 / "docs", CORPUS2 / "tables"], progress=False)
+    assert not report.partial, report
+    return runtime
+
+
+def _prompt(fake_llm) -> str:
+    return "\n".join(m["content"] for m in fake_llm.calls[-1]["messages"])
+
+
+def _n_of(prompt: str, needle: str) -> int:
+    line = next(line for line in prompt.splitlines() if needle in line and line.startswith("["))
+    return int(line[1:line.index("]")])
+
+
+def test_an_answer_stated_in_a_source_is_given_not_refused(wind, fake_llm):
+    fake_llm.queue(lambda messages: f"Helvik's EBITDA was €162.3 million in Q3 2025 "
+                                    f"[{_n_of(messages[-1]['content'], '162.3')}].")
+    a = ask("What was Helvik Wind's EBITDA in the third quarter of 2025?", runtime=wind)
+    assert not a.refused and "162.3" in a.text
+    assert a.audit.claims[0].verdict == "supported"
+
+
+def test_a_figure_no_source_states_turns_into_a_refusal_that_says_what_is_covered(wind, fake_llm):
+    fake_llm.queue("Helvik Wind paid a dividend of €1.40 per share for 2025 [0].")
+    a = ask("What dividend per share did Helvik Wind pay for 2025?", runtime=wind)
+    assert a.refused and a.text.startswith(REFUSAL) and "1.40" not in a.text
+    assert "no source" in a.refusal_reason and "The closest sources cover" in a.text
+    assert a.draft and "1.40" in a.draft  # the invented figure is kept only as the model's draft
+
+
+def test_a_period_no_source_covers_is_refused_before_the_model(wind, fake_llm):
+    a = ask("What was Tern Power's revenue in Q3 2019?", runtime=wind)
+    assert a.refused and "Q3 2019" in a.text and fake_llm.calls == []
+
+
+def test_a_calculation_from_the_long_table_with_both_figures_named(wind, fake_llm):
+    fake_llm.queue("Tern's generation changed between the quarters.")
+    a = ask("What was the percentage change in Tern Power's generation from Q2 2025 to Q3 2025?", runtime=wind)
+    [call] = a.tool_calls
+    assert call.args == {"old": 1101, "new": 1015} and call.result == pytest.approx(-7.81, abs=0.01)
+    assert "Q2 2025" in call.labels["old"] and "Tern" in call.labels["old"]
+    assert "-7.81%" in a.text and len(fake_llm.calls) == 1  # the rules decided: one model call, the answer
+
+
+def test_follow_up_is_rewritten_from_the_session_and_kept_in_history(wind, fake_llm):
+    fake_llm.default = "The sources state the revenue [0]."
+    first = ask("What was Kestrel Renewables' revenue in Q3 2025?", runtime=wind, session_id="s1")
+    assert first.standalone_question == first.question
+    second = ask("And in Q1 2025?", runtime=wind, session_id="s1")
+    assert second.question == "And in Q1 2025?"
+    assert second.standalone_question == "What was Kestrel Renewables' revenue in Q1 2025?"
+    assert "Q1 2025" in _prompt(fake_llm) and "Kestrel" in _prompt(fake_llm)
+    third = ask("What about Tern Power?", runtime=wind, session_id="s1")
+    assert third.standalone_question == "What was Tern Power's revenue in Q1 2025?"
+    kept = History(wind.settings.history_path).answers("s1")
+    assert [a.standalone_question for a in kept][1:] == [second.standalone_question, third.standalone_question]
+
+
+def test_a_question_of_another_session_is_not_rewritten(wind, fake_llm):
+    fake_llm.default = "The sources state the revenue [0]."
+    ask("What was Kestrel Renewables' revenue in Q3 2025?", runtime=wind, session_id="a")
+    b = ask("And in Q1 2025?", runtime=wind, session_id="b")
+    assert b.standalone_question == "And in Q1 2025?"
+
+
+def test_instructions_inside_a_document_never_reach_the_model(wind, fake_llm):
+    fake_llm.queue("Brisa's availability was 96.3% in fiscal 2025 [0].")
+    ask("What was Brisa Offshore's portfolio availability in fiscal 2025, and what do its shareholders expect?",
+        runtime=wind)
+    prompt = _prompt(fake_llm)
+    assert "999" not in prompt and "Ignore all previous instructions" not in prompt
+    assert WITHHELD in prompt  # the passage is there, its instruction withheld
+
+
+def test_a_figure_stated_for_another_period_is_flagged():
+    src = source(0, "Revenue of €236.9 million, up 17.6% from €201.4 million in the third quarter of 2024.")
+    report, _ = audit_answer("Helvik's revenue was €201.4 million in Q3 2025 [0].", [src])
+    [trace] = [t for t in report.claims[0].numbers if t.value == 201.4e6]
+    assert trace.found_in == "mismatched" and "2024" in trace.context
+    assert report.claims[0].verdict == "unsupported"
+    ok, _ = audit_answer("Helvik's revenue was €201.4 million in Q3 2024 [0].", [src])
+    assert ok.claims[0].verdict == "supported"
+
+
+def test_a_figure_stated_for_another_name_is_flagged():
+    src = source(0, "Brazil shipped 2.4 million bags in March 2025, while Colombia shipped 1.1 million bags.")
+    report, _ = audit_answer("Colombia shipped 2.4 million bags in March 2025 [0].", [src])
+    assert report.claims[0].numbers[0].found_in == "mismatched"
+    ok, _ = audit_answer("Brazil shipped 2.4 million bags in March 2025 [0].", [src])
+    assert ok.claims[0].verdict == "supported"
+
+
+def test_an_answer_resting_on_a_mismatched_figure_is_corrected_or_refused(wind, fake_llm):
+    def reply(messages):
+        n = _n_of(messages[-1]["content"], "201.4")
+        return f"Helvik's revenue was €201.4 million in the third quarter of 2025 [{n}]."
+    fake_llm.queue(reply)
+    a = ask("What was Helvik Wind's revenue in the third quarter of 2025?", runtime=wind)
+    assert a.refused and "201.4" not in a.text and "2024" in a.refusal_reason

@@ -1,0 +1,70 @@
+"""Units, currencies and periods in general: none of these rules knows a corpus."""
+
+import pytest
+
+from copilot.numbers import extract_numbers, format_number, numbers_match
+from copilot.periods import find_periods, format_period, overlaps, sort_key, within
+
+
+@pytest.mark.parametrize("text,value,kind,unit", [
+    ("€450 per MWh", 450, "money", "EUR"),
+    ("¥350,000", 350_000, "money", "JPY"),
+    ("RMB 1.2 million", 1.2e6, "money", "CNY"),
+    ("1.2 million euros", 1.2e6, "money", "EUR"),
+    ("£3.1bn", 3.1e9, "money", "GBP"),
+    ("US$415 million", 415e6, "money", "USD"),
+    ("EUR 45m", 45e6, "money", "EUR"),
+    ("6,150 tonnes", 6150, "quantity", "t"),
+    ("300,000 barrels per day", 300_000, "quantity", "bbl/d"),
+    ("1,200 MW", 1200, "quantity", "MW"),
+    ("5.1 TWh", 5.1, "quantity", "TWh"),
+    ("45 TEU", 45, "quantity", "TEU"),
+    ("5m units", 5e6, "quantity", "units"),
+    ("12.8%", 12.8, "percent", "%"),
+    ("2.5 percentage points", 2.5, "points", "pp"),
+    ("25 bp", 25, "bp", "bp"),
+])
+def test_units_and_currencies(text, value, kind, unit):
+    [n] = extract_numbers(text)
+    assert (n.value, n.kind, n.unit) == (pytest.approx(value), kind, unit)
+
+
+def test_years_and_days_are_typed_apart():
+    kinds = [(n.raw, n.kind) for n in extract_numbers("On March 3, 2025 output was 40 MW, as in 2024.")]
+    assert kinds == [("3", "date"), ("2025", "year"), ("40", "quantity"), ("2024", "year")]
+
+
+@pytest.mark.parametrize("text,codes", [
+    ("in November 2025, up from October", ["2025-11", "2025-10"]),
+    ("Q3 2025 and the fourth quarter of 2024", ["2025-Q3", "2024-Q4"]),
+    ("H1 2025 against the second half of 2024", ["2025-H1", "2024-H2"]),
+    ("FY2024 and fiscal 2025, FY25", ["FY2024", "FY2025", "FY2025"]),
+    ("on 3 March 2025 and 2025-04-01", ["2025-03-03", "2025-04-01"]),
+    ("3Q25 and Q4 FY2025", ["2025-Q3", "FY2025-Q4"]),
+    ("installed by end-2024", ["2024"]),
+    ("we may grow in May 2025", ["2025-05"]),
+])
+def test_periods_in_text(text, codes):
+    assert [p.code for p in find_periods(text)] == codes
+
+
+def test_a_month_without_a_year_takes_the_document_date():
+    assert [p.code for p in find_periods("exports rose in December", as_of="2026-01-15")] == ["2025-12"]
+    assert [p.code for p in find_periods("exports rose in December", as_of="2025-12-20")] == ["2025-12"]
+    assert [p.code for p in find_periods("exports rose in December")] == ["*-12"]
+
+
+def test_period_arithmetic():
+    assert within("2025-11", "2025-Q4") and within("2025-Q4", "2025") and not within("2025", "2025-11")
+    assert overlaps("2025", "2025-11") and not overlaps("2025-04", "2025-11")
+    assert overlaps("*-11", "2024-11") and within("FY2025", "2025")
+    assert sorted(["2025-11", "2025-10", "2025-Q3", "2024-H2"], key=sort_key) == ["2024-H2", "2025-Q3", "2025-10",
+                                                                                  "2025-11"]
+    assert [format_period(c) for c in ("2025-11", "2025-Q3", "2025-11-03", "FY2025-Q4")] == [
+        "November 2025", "Q3 2025", "November 3, 2025", "Q4 FY2025"]
+
+
+def test_formats_and_roundings():
+    assert format_number(2.9e9, "USD") == "$2.9 billion" and format_number(1.5e6, "EUR") == "€1.5 million"
+    assert format_number(-11.2843, "%") == "-11.28%" and format_number(6150, "t") == "6,150 t"
+    assert numbers_match(226, 225.93) and numbers_match(2.9e9, 2.912e9) and not numbers_match(227, 225.93)
