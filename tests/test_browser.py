@@ -341,7 +341,7 @@ def test_upload_then_ask_then_remove(browser, fake_app, tmp_path):
     page.get_by_text(re.compile(r"7 documents · 5 tables")).wait_for(timeout=60_000)
     assert (fake_app.home / "uploads" / "bike share note.html").read_text() == BIKES_NOTE
 
-    ask(page, "What is the difference in cycle-hire trips between Harbour station and Market station in 2025?")
+    ask(page, "What is the difference in cycle-hire trips between Harbour station and Market station in Q1 2025?")
     answer = page.locator('[data-testid="stChatMessage"]').last
     said = answer.inner_text()
     assert "Harbour station, Q1 2025: 14,200 trips" in said  # the calculation names what it compares
