@@ -202,9 +202,10 @@ def test_calculation_names_its_inputs_and_keeps_hedges():
     r = renumber(_answer())
     sentence = render.calculation_sentence(r.tool_calls[0], r)
     assert sentence == "United States, November 2025: about 582 t [3] minus Japan, November 2025: 305 t [2] = about 277 t"
-    labelled = r.tool_calls[0].model_copy()
-    object.__setattr__(labelled, "labels", {"a": "US, November 2025: 582 t", "b": "Japan, November 2025: 305 t"})
-    assert render.calculation_sentence(labelled, r).startswith("US, November 2025: 582 t minus Japan")
+    labelled = r.tool_calls[0].model_copy(update={"labels": {"a": "US, November 2025: 582 t",
+                                                             "b": "Japan, November 2025: 305 t"}})
+    assert render.calculation_sentence(labelled, r) == ("US, November 2025: 582 t [3] minus Japan, November 2025: "
+                                                        "305 t [2] = about 277 t")
 
 
 def test_rows_read_like_prose():

@@ -131,13 +131,15 @@ def input_labels(call: ToolCall, answer: Answer) -> dict[str, str]:
     given = dict(getattr(call, "labels", None) or {})
     out: dict[str, str] = {}
     for arg, value in call.args.items():
-        if given.get(arg):
-            out[arg] = given[arg]
-            continue
         label = ""
         for n in call.cites:
             c = answer.citation(n)
             if c is None:
+                continue
+            if given.get(arg):  # the pipeline's own name for the input, with the source that states it
+                if any(f.states(value) for f in c.facts) or quote_around(c.text, value):
+                    label = f"{given[arg]} [{n}]"
+                    break
                 continue
             r = next((f for f in c.facts if f.states(value)), None)
             if r is not None:
@@ -147,7 +149,7 @@ def input_labels(call: ToolCall, answer: Answer) -> dict[str, str]:
             if quote:  # a passage, or the sentence a row record quotes: name the row's entity too
                 label = (f"{c.row.entity}: " if c.row is not None else "") + f"“{quote}” [{n}]"
                 break
-        out[arg] = label or f"{value:,.10g}"
+        out[arg] = label or given.get(arg) or f"{value:,.10g}"
     return out
 
 
