@@ -198,6 +198,15 @@ def test_renumber_follows_reading_order_everywhere():
     assert [c.n for c in r.cited()] == [1, 2, 3]
 
 
+def test_an_uncited_calculation_is_still_numbered_and_listed_with_its_inputs():
+    a = _answer().model_copy(update={"text": "The gap was 277 t."})
+    a.audit.claims = [ClaimAudit(index=0, text="The gap was 277 t.", verdict="uncited")]
+    r = renumber(a)
+    assert r.tool_calls[0].n == 1 and r.tool_calls[0].cites == [2, 3]
+    assert "Calculation [1]" in render.answer_head_html(r)
+    assert "<summary>Sources (3)</summary>" in render.sources_html(r)
+
+
 def test_calculation_names_its_inputs_and_keeps_hedges():
     r = renumber(_answer())
     sentence = render.calculation_sentence(r.tool_calls[0], r)

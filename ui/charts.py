@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from copilot.types import Answer, FactRow
-from ui.render import HEDGES, value_text
+from ui.render import HEDGES, shown_sources, value_text
 
 _YEAR = r"(\d{4})"
 
@@ -83,7 +83,7 @@ def cited_facts(answer: Answer) -> list[FactRow]:
     several figures: revenue, margin, …)."""
     used = [v for call in answer.tool_calls for v in call.args.values()]
     used += [t.value for c in (answer.audit.claims if answer.audit else []) for t in c.numbers if t.where]
-    facts = [f for c in answer.cited() for f in c.facts]
+    facts = [f for c in shown_sources(answer) for f in c.facts]
     return sorted(facts, key=lambda f: not any(f.states(v) for v in used))  # stable: used ones first
 
 

@@ -15,7 +15,8 @@ _MARK = re.compile(r"\[(\d+)\]")
 
 
 def reading_order(answer: Answer) -> list[int]:
-    """Source numbers in the order a reader meets them: the text, then calculation inputs, then the rest."""
+    """Source numbers in the order a reader meets them: the text, then calculations and their inputs, then the
+    rest."""
     known = [c.n for c in answer.citations]
     order: list[int] = []
     for m in _MARK.finditer(answer.text):
@@ -25,9 +26,8 @@ def reading_order(answer: Answer) -> list[int]:
     for c in answer.cited():
         if c.n not in order:
             order.append(c.n)
-    for call in answer.tool_calls:
-        if call.n in order:
-            order += [n for n in call.cites if n in known and n not in order]
+    for call in answer.tool_calls:  # a calculation is shown with its inputs whether or not the text cites it
+        order += [n for n in [call.n, *call.cites] if n in known and n not in order]
     return order + [n for n in known if n not in order]
 
 

@@ -283,8 +283,20 @@ def highlighted_passage(citation: Citation, figures: list[float]) -> str:
     return "".join(out)
 
 
+def shown_sources(answer: Answer) -> list[Citation]:
+    """The sources a reader can meet on the page: those the text cites, and every calculation shown with its
+    inputs (even one the text leaves uncited)."""
+    out = list(answer.cited())
+    for call in answer.tool_calls:
+        for n in [call.n, *call.cites]:
+            c = answer.citation(n) if n is not None else None
+            if c is not None and c not in out:
+                out.append(c)
+    return out
+
+
 def sources_html(answer: Answer) -> str:
-    cited = answer.cited()
+    cited = shown_sources(answer)
     if not cited:
         return ""
     items = []
@@ -357,7 +369,7 @@ def step_label(step: Step) -> str:
 def plain_text(answer: Answer) -> str:
     """The answer as plain text for copying: text, sources, disclaimer."""
     lines = [answer.text]
-    cited = answer.cited()
+    cited = shown_sources(answer)
     if cited:
         lines += ["", "Sources:"] + [f"[{c.n}] {source_heading(c)}" for c in sorted(cited, key=lambda c: c.n)]
     return "\n".join(lines + ["", answer.disclaimer])
