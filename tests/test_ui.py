@@ -155,6 +155,21 @@ def test_remove_document_updates_the_list_and_counts(app):
     assert not _buttons(app, "remove-lumida") and any("Removed" in s.value for s in app.sidebar.success)
 
 
+def test_reingest_reads_the_file_again(corpus_runtime, monkeypatch, tmp_path):
+    note = tmp_path / "ferry.md"
+    note.write_text("---\ntitle: Ferry timetable\n---\nThe first ferry leaves at 9.\n")
+    corpus_runtime.ingest([note], progress=False)
+    at = _open(corpus_runtime, monkeypatch)
+    _buttons(at, "reingest-ferry")[0].click().run()
+    assert any("Ferry timetable: unchanged" in s.value for s in at.sidebar.success)
+    note.write_text("---\ntitle: Ferry timetable\n---\nThe first ferry leaves at 8.\nA second one at 10.\n")
+    _buttons(at, "reingest-ferry")[0].click().run()
+    assert any("Ferry timetable: replaced" in s.value for s in at.sidebar.success)
+    note.unlink()
+    _buttons(at, "reingest-ferry")[0].click().run()
+    assert any("no longer at" in e.value for e in at.sidebar.error)
+
+
 def test_model_health_prints_one_line(app):
     before = len(app.sidebar.markdown) + len(app.sidebar.get("html"))
     app.button(key="health").click().run()
