@@ -133,26 +133,81 @@ def search(ctx, query, k, doc_ids, date_from, date_to, as_json):
         click.echo("   " + c.text.replace("\n", " ")[:300])
 
 
-@cli.command()
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+class _QuestionCommand(click.Command):
+    """A command whose one argument is free text: a word that starts with a dash ('-2+3', '-5% in Q3?') and is
+    not one of its options is taken as part of that text, so no `--` is needed."""
+
+    def parse_args(self, ctx, args):
+        names, with_value = set(ctx.help_option_names), set()
+        for p in self.params:
+            if isinstance(p, click.Option):
+                names.update(p.opts + p.secondary_opts)
+                if not p.is_flag:
+                    with_value.update(p.opts)
+        kept, loose, i = [], [], 0
+        while i < len(args):
+            a = args[i]
+            if a == "--":
+                loose += args[i + 1:]
+                break
+            head = a.split("=", 1)[0]
+            if head in names or (a[:2] in with_value and len(a) > 2 and not a.startswith("--")):
+                kept.append(a)
+                if a in with_value and i + 1 < len(args):
+                    kept.append(args[i + 1])
+                    i += 1
+            elif a.startswith("-") and len(a) > 1:
+                loose.append(a)
+            else:
+                kept.append(a)
+            i += 1
+        return super().parse_args(ctx, kept + (["--", *loose] if loose else []))
+
+
+@cli.command(cls=_QuestionCommand)
 @click.argument("question")
 @click.option("-k", type=int, default=None, help="Sources shown to the model (default: COPILOT_K).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full Answer as JSON.")
 @click.option("--session", default="cli", show_default=True, help="History session the answer is kept under.")
-@click.option("--stream/--no-stream", default=True, help="Print text as it is generated.")
+@click.option("--stream/--no-stream", default=True,
+              help="On a terminal, show the steps and the model's draft on stderr while it works.")
 @click.pass_context
 def ask(ctx, question, k, as_json, session, stream):
-    """Answer QUESTION from the store, with [n] citations, calculations, an audit and a disclaimer."""
+    """Answer QUESTION from the store, with [n] citations, calculations, an audit and a disclaimer.
+
+    The final, checked answer is printed once on stdout. On a terminal the steps and the model's draft (marked
+    as a draft) go to stderr while it works. A question starting with a dash needs no `--`: copilot ask "-2+3".
+    """
     from copilot.pipeline import ask as run_ask, format_for_terminal
 
     rt = _runtime(ctx)
-    live = stream and not as_json and sys.stdout.isatty()
-    answer = run_ask(question, k=k, runtime=rt, session_id=session,
-                     on_token=(lambda t: click.echo(t, nl=False)) if live else None)
+    live = stream and not as_json and _stderr_is_terminal()
+    drafting = {"open": False}
+
+    def on_step(step):
+        if drafting["open"]:
+            click.echo("", err=True)
+            drafting["open"] = False
+        detail = f": {step.detail}" if step.detail else ""
+        click.secho(f"[{step.elapsed_s:5.1f}s] {step.name}{detail}", err=True, dim=True)
+
+    def on_token(piece):
+        if not drafting["open"]:
+            click.secho("draft (not yet checked): ", err=True, dim=True, nl=False)
+            drafting["open"] = True
+        click.secho(piece, err=True, dim=True, nl=False)
+
+    answer = run_ask(question, k=k, runtime=rt, session_id=session, on_step=on_step if live else None,
+                     on_token=on_token if live else None)
+    if drafting["open"]:
+        click.echo("", err=True)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2))
         return
-    if live:
-        click.echo("\n" + "-" * 40)
     click.echo(format_for_terminal(answer))
 
 
@@ -254,6 +309,17 @@ def info(ctx):
     click.echo(f"settings hash: {s.settings_hash()}")
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM if the parent dies, even by SIGKILL (Linux)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 @cli.command()
 @click.option("--idle-s", type=float, default=0.0, show_default=True,
               help="Stop after this many seconds without a request (0: run until stopped).")
@@ -295,16 +361,38 @@ def serve(ctx, idle_s, stop, status):
 @click.option("--port", type=int, default=8501, show_default=True)
 @click.pass_context
 def ui(ctx, port):
-    """Start the Streamlit chat page on 127.0.0.1."""
+    """Start the Streamlit chat page on 127.0.0.1. Ctrl-C or SIGTERM stops it, server included."""
     import os
+    import signal
     import subprocess
 
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     env = dict(os.environ, COPILOT_HOME=str(_settings(ctx).home))
-    click.echo(f"Chat UI on http://127.0.0.1:{port}  (Ctrl-C stops it)")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1", "--server.port", str(port)]
-    raise SystemExit(subprocess.call(cmd, env=env))
+    child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    click.echo(f"Chat UI on http://127.0.0.1:{port}  (Ctrl-C stops it)", err=True)
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    code = 0
+    try:
+        code = child.wait()
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    click.echo("Chat UI stopped.", err=True)
+    raise SystemExit(code)
 
 
 def main():

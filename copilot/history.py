@@ -42,6 +42,12 @@ class History:
             return db.execute("SELECT session_id, COUNT(*), MAX(created_at) FROM answers GROUP BY session_id "
                               "ORDER BY MAX(created_at) DESC").fetchall()
 
+    def titles(self) -> dict[str, str]:
+        """Each session's first question, as its title."""
+        with self._connect() as db:
+            rows = db.execute("SELECT session_id, question FROM answers ORDER BY created_at DESC, rowid DESC").fetchall()
+        return {sid: question for sid, question in rows}  # the earliest question is written last
+
     def latest_session(self) -> str | None:
         rows = self.sessions()
         return rows[0][0] if rows else None

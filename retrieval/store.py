@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from copilot.errors import StoreError
-from copilot.types import Chunk
+from copilot.types import Chunk, FactRow
 from retrieval.tables import facts_from_metadata, facts_metadata
 
 MAX_BATCH = 5000  # Chroma's limit here is 5461 records per call
@@ -172,6 +172,16 @@ class VectorStore:
             self.chunks.delete(ids=stale[start:start + MAX_BATCH])
         return len(stale)
 
+    def remove_document(self, doc_id: str) -> int:
+        """Delete a document: its manifest entry first (it stops being visible), then its chunks, every version.
+        Returns the number of chunks deleted."""
+        self.manifest.delete(ids=[doc_id])
+        self._committed = None
+        ids = self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        for start in range(0, len(ids), MAX_BATCH):
+            self.chunks.delete(ids=ids[start:start + MAX_BATCH])
+        return len(ids)
+
     def reset(self) -> None:
         self.lexical.clear()
         for name in (self.settings.collection, self.settings.collection + "__manifest"):
@@ -235,6 +245,11 @@ class VectorStore:
                 return
             yield from zip(got["ids"], got["documents"], got["metadatas"])
             offset += len(got["ids"])
+
+    def fact_rows(self) -> list[FactRow]:
+        """The typed figures of every committed table (from chunk metadata), for charts."""
+        got = self.chunks.get(where={"kind": "row"}, include=["metadatas"])
+        return [fact for meta in got["metadatas"] if self.is_visible(meta) for fact in facts_from_metadata(meta)]
 
     def knowledge(self) -> list[dict]:
         """The data files of the ingested corpora (aliases, totals), as stored."""

@@ -1,23 +1,28 @@
-"""The chat page: streamed answers with linked citations, calculations, audit marks, charts and exports."""
+"""The chat page: chats kept in the history store (a reload restores them), a corpus panel, answers with their
+sources, calculations, audit badges and charts, and exports."""
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from pathlib import Path
 
 import streamlit as st
 
 from copilot.errors import CopilotError
-from copilot.export import answers_to_csv, answers_to_jsonl, answers_to_markdown, figures_line
-from copilot.numbers import format_number
+from copilot.export import answers_to_csv, answers_to_html, answers_to_jsonl, answers_to_markdown
+from copilot.history import History
 from copilot.pipeline import ask_stream
 from copilot.runtime import default_runtime
 from copilot.types import Answer, Step
-from prompts import DISCLAIMER
-from retrieval.tables import format_period, load_fact_tables
-from ui.render import MARKS, anchor, answer_markdown, escape_md, highlighted_passage, matched_figures
+from ui import charts, corpus, render
+from ui.numbering import renumber
 
-st.set_page_config(page_title="Analyst copilot", page_icon="📈", layout="wide")
+st.set_page_config(page_title="Analyst copilot", layout="centered")
+
+UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "csv"]
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @st.cache_resource(show_spinner="Loading the models…")
@@ -25,168 +30,279 @@ def runtime():
     return default_runtime()
 
 
-@st.cache_data(show_spinner=False)
-def fact_rows(corpus_dir: str):
-    return load_fact_tables(Path(corpus_dir) / "tables")
+def show_error(exc: Exception, where=st) -> None:
+    where.error(str(exc) if isinstance(exc, CopilotError) else f"Something went wrong: {type(exc).__name__}: {exc}")
 
 
-def show_error(exc: Exception) -> None:
-    st.error(str(exc) if isinstance(exc, CopilotError) else f"Something went wrong: {type(exc).__name__}: {exc}")
+def flash(kind: str, text: str) -> None:
+    """A message shown once, on the next run of the page (after the change it reports)."""
+    st.session_state.setdefault("flash", []).append((kind, text))
 
 
-def sidebar(rt) -> None:
-    s = rt.settings
-    with st.sidebar:
-        st.header("Corpus")
-        try:
-            stats = rt.store.stats()
-            st.markdown(f"**{stats['documents']}** documents · **{stats['tables']}** tables · "
-                        f"**{stats['chunks']}** chunks")
-        except CopilotError as exc:
-            show_error(exc)
-        uploads = st.file_uploader("Add files", type=["txt", "md", "html", "htm", "pdf", "csv"],
-                                   accept_multiple_files=True)
-        if uploads and st.button("Ingest uploaded files"):
-            folder = s.home / "uploads"
-            folder.mkdir(parents=True, exist_ok=True)
-            paths = []
-            for up in uploads:
-                path = folder / Path(up.name).name
-                path.write_bytes(up.getvalue())
-                paths.append(path)
-            bar = st.progress(0.0, text="Ingesting…")
-            try:
-                report = rt.ingest(paths, progress=False,
-                                   on_file=lambda i, n, name: bar.progress(i / max(n, 1), text=f"Ingesting {name}"))
-                bar.progress(1.0, text=f"Done: {report.chunks_written} chunks written")
-                for f in report.files:
-                    (st.warning if f.status == "failed" else st.success)(
-                        f"{Path(f.path).name}: {f.status}" + (f" ({f.reason})" if f.reason else ""))
-            except CopilotError as exc:
-                show_error(exc)
+# --- sessions ---------------------------------------------------------------------------------------------------
 
-        st.header("Model")
-        endpoint = s.llm_base_url or "embedded llama.cpp (127.0.0.1)"
-        st.caption(f"{s.llm_model} · {endpoint}")
-        if st.button("Check model health"):
-            try:
-                problem = rt.llm.health()
-                st.success("The model answers.") if problem is None else st.error(problem)
-            except CopilotError as exc:
-                show_error(exc)
-        st.session_state.k = st.slider("Sources per question (k)", 2, 12, st.session_state.get("k", s.k))
-
-        st.header("Export this session")
-        answers: list[Answer] = st.session_state.get("answers", [])
-        if answers:
-            st.download_button("Markdown report", answers_to_markdown(answers), "copilot-session.md",
-                               "text/markdown", key="dl-md")
-            st.download_button("JSONL (re-importable)", answers_to_jsonl(answers), "copilot-session.jsonl",
-                               "application/jsonl", key="dl-jsonl")
-            st.download_button("CSV (one row per claim)", answers_to_csv(answers), "copilot-session.csv",
-                               "text/csv", key="dl-csv")
-        else:
-            st.caption("Ask a question first.")
+def new_session_id() -> str:
+    return time.strftime("%Y%m%d-") + uuid.uuid4().hex[:6]
 
 
-def chart_for(answer: Answer, corpus_dir: str) -> None:
-    series = [c.row.series for c in answer.cited() if c.row is not None]
-    series = series or [c.row.series for c in answer.citations if c.row is not None]
-    if not series:
-        return
-    rows = [r for r in fact_rows(corpus_dir) if r.series == series[0] and ".." not in r.period
-            and r.period[:1].isdigit()]
-    if len(rows) < 2:
-        return
-    import pandas as pd
-
-    frame = pd.DataFrame([{"period": format_period(r.period), "sort": r.period, "entity": r.entity,
-                           "value": r.value} for r in rows]).sort_values("sort")
-    label = rows[0].label or rows[0].series
-    st.markdown(f"**{escape_md(label)}** ({escape_md(rows[0].unit)}), from the corpus tables")
-    st.bar_chart(frame, x="period", y="value", color="entity", stack=False, height=260)
-    st.caption("Sources: " + "; ".join(sorted({r.provenance for r in rows})))
+def current_session() -> str:
+    """The chat on screen: kept in the URL (?session=…), so a reload or a bookmark restores it from the history."""
+    sid = st.session_state.get("session_id")
+    if sid is None:
+        wanted = st.query_params.get("session", "")
+        sid = wanted if _SESSION_ID.fullmatch(wanted) else new_session_id()
+        st.session_state.session_id = sid
+    if st.query_params.get("session") != sid:
+        st.query_params["session"] = sid
+    return sid
 
 
-def show_answer(answer: Answer, corpus_dir: str) -> None:
-    st.markdown(answer_markdown(answer))
-    if answer.refused and answer.refusal_reason:
-        st.caption(f"Why: {answer.refusal_reason}")
-    for call in answer.tool_calls:
-        with st.container(border=True):
-            st.markdown(f"**Calculation \\[{call.n}\\]** · `{call.name}`")
-            st.code(f"{call.formula}  →  {format_number(call.result, call.unit)}", language=None)
-            st.caption("Inputs from " + ", ".join(f"[{n}]" for n in call.cites) + f" · chosen by {call.chosen_by}")
-    if answer.audit and answer.audit.claims:
-        st.caption("Audit · " + figures_line(answer))
-        with st.expander("Claim by claim"):
-            for c in answer.audit.claims:
-                st.markdown(f"{MARKS[c.verdict]} {escape_md(c.text)}", help=f"{c.verdict}: {c.reason}")
-    cited = answer.cited()
-    if cited:
-        with st.expander(f"Sources ({len(cited)} cited)", expanded=True):
-            for c in cited:
-                n = c.n
-                st.markdown(f'<span id="{anchor(answer.id, n)}"></span>', unsafe_allow_html=True)
-                meta = " · ".join(escape_md(x) for x in (c.publisher, c.date, f"seed {c.seed}" if c.seed else "") if x)
-                st.markdown(f"**\\[{n}\\] {escape_md(c.title or c.doc_id)}**" + (f"  \n{meta}" if meta else ""))
-                st.markdown("> " + highlighted_passage(c, matched_figures(answer, n)))
-    chart_for(answer, corpus_dir)
-    st.caption(f"⚠️ {escape_md(answer.disclaimer)}")
-    st.caption(f"model {escape_md(answer.model)} · settings {answer.settings_hash} · "
-               f"{answer.timings.total_s:.1f}s")
+def open_session(sid: str) -> None:
+    st.session_state.session_id = sid
 
 
-def main() -> None:
-    st.title("Analyst copilot")
-    st.info(DISCLAIMER, icon="ℹ️")
-    st.session_state.setdefault("answers", [])
-    st.session_state.setdefault("session_id", uuid.uuid4().hex[:8])
+def start_new_chat() -> None:
+    st.session_state.session_id = new_session_id()
+
+
+def ask_later(question: str) -> None:
+    st.session_state.pending = question
+
+
+# --- corpus changes (button callbacks: they run before the page, so the panel shows the new state) ----------
+
+def remove_document(doc_id: str, title: str) -> None:
     try:
-        rt = runtime()
+        removed = runtime().store.remove_document(doc_id)
+        flash("success", f"Removed {title} ({removed} chunk{'' if removed == 1 else 's'}).")
+    except CopilotError as exc:
+        flash("error", str(exc))
+
+
+def reingest_document(path: str, title: str) -> None:
+    if not Path(path).is_file():
+        flash("error", f"Cannot re-ingest {title}: its file is no longer at {path}.")
+        return
+    try:
+        report = runtime().ingest([Path(path)], progress=False)
+    except CopilotError as exc:
+        flash("error", str(exc))
+        return
+    for f in report.files:
+        text = f"{title}: {f.status}" + (f" ({f.reason})" if f.reason else f", {chunks(f.chunks)}")
+        flash("warning" if f.status == "failed" else "success", text)
+
+
+def chunks(n: int) -> str:
+    return f"{n} chunk" if n == 1 else f"{n} chunks"
+
+
+def ingest_uploads(rt, uploads) -> None:
+    folder = rt.settings.home / "uploads"
+    paths = []
+    for up in uploads:
+        path, note = corpus.save_upload(folder, up.name, up.getvalue())
+        paths.append(path)
+        if note:
+            flash("info", note)
+    try:
+        report = rt.ingest(paths, progress=False)
+    except CopilotError as exc:
+        flash("error", str(exc))
+        return
+    for f in report.files:
+        text = f"{Path(f.path).name}: {f.status}" + (f" ({f.reason})" if f.reason else f", {chunks(f.chunks)}")
+        flash("warning" if f.status == "failed" else "success", text)
+    st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1  # empties the uploader
+
+
+# --- sidebar ----------------------------------------------------------------------------------------------------
+
+def for_reading(answer: Answer) -> Answer:
+    """A copy for a person's report: seed file names left out (they stay in the JSONL export)."""
+    return answer.model_copy(update={"citations": [c.model_copy(update={"seed": ""}) for c in answer.citations]})
+
+
+def chats_panel(history: History, sid: str, answers: list[Answer]) -> None:
+    st.button("New chat", key="new-chat", type="primary", icon=":material/add:", on_click=start_new_chat,
+              width="stretch")
+    sessions = history.sessions()
+    titles = history.titles()
+    if sessions:
+        st.markdown("**Chats**")
+        for other, count, _last in sessions[:12]:
+            title = titles.get(other, other)
+            short = title if len(title) <= 52 else title[:50].rstrip() + "…"
+            st.button(f"{render.escape_md(short)} ({count})", key=f"chat-{other}", on_click=open_session,
+                      args=(other,), type="secondary" if other == sid else "tertiary", disabled=other == sid,
+                      width="stretch", help=render.escape_md(title))
+    if answers:
+        st.markdown("**Export this chat**")
+        shown = [renumber(a) for a in answers]
+        readable = [for_reading(a) for a in shown]
+        left, right = st.columns(2)
+        left.download_button("Markdown", answers_to_markdown(readable), f"chat-{sid}.md", "text/markdown",
+                             key="dl-md", width="stretch")
+        right.download_button("HTML", answers_to_html(readable), f"chat-{sid}.html", "text/html", key="dl-html",
+                              width="stretch")
+        left.download_button("JSONL", answers_to_jsonl(shown), f"chat-{sid}.jsonl", "application/jsonl",
+                             key="dl-jsonl", width="stretch", help="Re-importable: `copilot audit FILE`")
+        right.download_button("CSV", answers_to_csv(shown), f"chat-{sid}.csv", "text/csv", key="dl-csv",
+                              width="stretch", help="One row per claim")
+
+
+def corpus_panel(rt) -> None:
+    st.markdown("**Documents and tables**")
+    for kind, text in st.session_state.pop("flash", []):
+        getattr(st, kind)(text)
+    try:
+        stats = rt.store.stats()
+        docs = corpus.documents(rt.store)
     except CopilotError as exc:
         show_error(exc)
         return
-    sidebar(rt)
-    corpus_dir = str(rt.settings.corpus_dir)
+    st.caption(f"{stats['documents']} documents · {stats['tables']} tables · {stats['chunks']} chunks",
+               help="Counted from the store after every change.")
+    with st.expander(f"Stored ({len(docs)})", expanded=False):
+        if not docs:
+            st.caption("Nothing stored yet: add files below, or run `copilot ingest`.")
+        for i, v in enumerate(docs):
+            kind = {"text": "", "table": "table", "knowledge": "data file (names, totals)"}.get(v.kind, v.kind)
+            meta = " · ".join(x for x in (kind, v.publisher,
+                                          render.date_text(v.date), chunks(v.n_chunks)) if x)
+            st.html(f'<div class="cp-doc"><b>{render.esc(v.title or v.doc_id)}</b><br>'
+                    f'<span class="cp-muted">{render.esc(meta)}</span></div>')
+            left, right = st.columns(2)
+            left.button("Re-ingest", key=f"reingest-{v.doc_id}", on_click=reingest_document,
+                        args=(v.path, v.title or v.doc_id), type="tertiary", icon=":material/refresh:",
+                        help="Read the file again (a changed file replaces its old chunks).")
+            right.button("Remove", key=f"remove-{v.doc_id}", on_click=remove_document,
+                         args=(v.doc_id, v.title or v.doc_id), type="tertiary", icon=":material/delete:",
+                         help="Delete this document's chunks from the store.")
+    round_ = st.session_state.get("upload_round", 0)
+    uploads = st.file_uploader("Add documents or tables", type=UPLOAD_TYPES, accept_multiple_files=True,
+                               key=f"upload-{round_}")
+    if uploads and st.button("Ingest", key="ingest", icon=":material/upload:"):
+        with st.spinner("Ingesting…"):
+            ingest_uploads(rt, uploads)
+        st.rerun()
 
-    for answer in st.session_state.answers:
-        with st.chat_message("user"):
-            st.markdown(escape_md(answer.question))
-        with st.chat_message("assistant"):
-            show_answer(answer, corpus_dir)
 
-    question = st.chat_input("Ask about markets and supply chains…")
-    if not question:
-        return
+def model_panel(rt) -> None:
+    s = rt.settings
+    with st.expander("Model and settings"):
+        st.caption(render.escape_md(f"{s.llm_model} · {s.llm_base_url or 'embedded llama.cpp on 127.0.0.1'}"))
+        if st.button("Check the model", key="health"):
+            try:
+                problem = rt.llm.health()
+            except CopilotError as exc:
+                problem = str(exc)
+            if problem is None:
+                st.success("The model answers.")
+            else:
+                st.error(problem)
+        st.session_state.k = st.slider("Sources per question", 2, 12, st.session_state.get("k", s.k), key="k-slider")
+
+
+# --- the chat ---------------------------------------------------------------------------------------------------
+
+def fact_rows(rt) -> list:
+    """The store's table rows, read again only when the stored documents change."""
+    key = tuple(sorted((d, v.file_hash) for d, v in rt.store.committed().items()))
+    cached = st.session_state.get("rows-cache")
+    if cached is None or cached[0] != key:
+        cached = (key, rt.store.fact_rows())
+        st.session_state["rows-cache"] = cached
+    return cached[1]
+
+
+def show_answer(answer: Answer, rows: list) -> None:
+    shown = renumber(answer)
+    st.html(render.answer_head_html(shown))
+    data = charts.chart_data(shown, rows)
+    if data is not None:
+        st.caption(render.escape_md(f"{data.title} ({data.unit})" if data.unit else data.title))
+        st.vega_lite_chart(charts.vega_spec(data), width="stretch")
+        notes = ["≈ about, < or > a bound: the source hedges these, drawn lighter"] if data.hedged else []
+        st.caption(render.escape_md("; ".join(notes + ["from the stored tables: " + "; ".join(data.sources)])))
+    st.html(render.answer_tail_html(shown))
+    with st.popover("Copy", icon=":material/content_copy:"):
+        st.code(render.plain_text(shown), language=None, wrap_lines=True)
+
+
+def empty_page(rows: list, docs: list) -> None:
+    st.markdown("Ask about the documents and tables in the store. Every sentence cites its sources, figures are "
+                "computed by code from cited numbers, and every claim is checked.")
+    examples = corpus.example_questions(rows, docs)
+    if examples:
+        st.caption("Try one of these")
+        for i, q in enumerate(examples):
+            st.button(render.escape_md(q), key=f"example-{i}", on_click=ask_later, args=(q,))
+
+
+def answer_now(rt, question: str, sid: str) -> None:
+    """Ask, showing each step as it happens and the draft as a draft; the audited answer replaces both."""
     with st.chat_message("user"):
-        st.markdown(escape_md(question))
+        st.markdown(render.escape_md(question))
     with st.chat_message("assistant"):
-        live = st.empty()
+        status = st.status("Starting…", expanded=True)
+        draft = st.empty()
         text = ""
         try:
-            answer = None
-            for item in ask_stream(question, runtime=rt, k=st.session_state.get("k"),
-                                   session_id=st.session_state.session_id):
-                if isinstance(item, Answer):
-                    answer = item
-                elif isinstance(item, Step):
-                    live.caption(escape_md(f"{item.name}: {item.detail}"))
+            for item in ask_stream(question, runtime=rt, k=st.session_state.get("k"), session_id=sid):
+                if isinstance(item, Step):
+                    label = render.step_label(item)
+                    status.update(label=render.escape_md(label))
+                    status.caption(render.escape_md(label))
+                elif isinstance(item, Answer):
+                    status.update(label=f"Answered in {item.timings.total_s:.1f} s", state="complete",
+                                  expanded=False)
                 else:
                     text += item
-                    live.markdown(escape_md(text) + " ▌")
-        except CopilotError as exc:
-            live.empty()
+                    draft.html(render.draft_html(text))
+        except Exception as exc:  # CopilotError is a message; anything else too: the page never shows a traceback
+            status.update(label="Not answered", state="error", expanded=False)
+            draft.empty()
             show_error(exc)
             return
-        except Exception as exc:  # the page never shows a traceback
-            live.empty()
-            show_error(exc)
-            return
-        live.empty()
-        st.session_state.answers.append(answer)
-        show_answer(answer, corpus_dir)
     st.rerun()
+
+
+def main() -> None:
+    st.html(render.CSS)
+    try:
+        rt = runtime()
+        history = History(rt.settings.history_path)
+    except CopilotError as exc:
+        show_error(exc)
+        return
+    sid = current_session()
+    answers = history.answers(sid)
+    with st.sidebar:
+        chats_panel(history, sid, answers)
+        st.divider()
+        corpus_panel(rt)
+        st.divider()
+        model_panel(rt)
+
+    st.title("Analyst copilot")
+    try:
+        rows = fact_rows(rt)
+        docs = corpus.documents(rt.store)
+    except CopilotError as exc:
+        show_error(exc)
+        rows, docs = [], []
+    question = st.chat_input("Ask about markets and supply chains…")
+    question = question or st.session_state.pop("pending", None)
+    if not answers and not question:
+        empty_page(rows, docs)
+    for answer in answers:
+        with st.chat_message("user"):
+            st.markdown(render.escape_md(answer.question))
+        with st.chat_message("assistant"):
+            show_answer(answer, rows)
+    if question:
+        answer_now(rt, question, sid)
 
 
 main()
