@@ -102,22 +102,6 @@ def iter_files(paths: list[Path], root: Path | None = None) -> tuple[list[FileTo
     return files, left_out
 
 
-def save_upload(folder: Path, name: str, data: bytes) -> Path:
-    """Keep an uploaded file under ``folder/<content hash>/<name>``: two uploads of one name with different contents
-    are two files (and two documents, ``<hash>/<name>``); the same upload again is the same file. Ingest the path
-    it returns."""
-    safe = Path(name).name.strip() or "upload"
-    if safe.startswith("."):
-        safe = "_" + safe
-    path = Path(folder) / hashlib.sha256(data).hexdigest()[:12] / safe
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    return path
-
-
 def splitter(settings):
     from copilot.offline import apply_offline_switches
 

@@ -172,16 +172,6 @@ class VectorStore:
             self.chunks.delete(ids=stale[start:start + MAX_BATCH])
         return len(stale)
 
-    def remove_document(self, doc_id: str) -> int:
-        """Delete a document: its manifest entry first (it stops being visible), then its chunks, every version.
-        Returns the number of chunks deleted."""
-        self.manifest.delete(ids=[doc_id])
-        self._committed = None
-        ids = self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
-        for start in range(0, len(ids), MAX_BATCH):
-            self.chunks.delete(ids=ids[start:start + MAX_BATCH])
-        return len(ids)
-
     def reset(self) -> None:
         self.lexical.clear()
         for name in (self.settings.collection, self.settings.collection + "__manifest"):

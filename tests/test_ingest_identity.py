@@ -168,13 +168,13 @@ def test_large_file_shows_chunks_and_resumes(runtime, tmp_path, settings, capsys
 
 
 def test_two_uploads_with_one_name_are_both_kept(runtime, tmp_path):
-    from retrieval.ingest import save_upload
+    from ui.corpus import save_upload
 
     uploads = tmp_path / "home" / "uploads"
-    first = save_upload(uploads, "report.txt", b"Brent crude closed at $81 a barrel.")
-    second = save_upload(uploads, "../report.txt", b"Henry Hub gas fell to $2.90.")
-    assert first != second and first.name == second.name == "report.txt" and second.is_relative_to(uploads)
-    assert save_upload(uploads, "report.txt", b"Brent crude closed at $81 a barrel.") == first
+    first, _ = save_upload(uploads, "report.txt", b"Brent crude closed at $81 a barrel.")
+    second, note = save_upload(uploads, "../report.txt", b"Henry Hub gas fell to $2.90.")
+    assert first != second and second.is_relative_to(uploads) and "report.txt" in note
+    assert save_upload(uploads, "report.txt", b"Brent crude closed at $81 a barrel.")[0] == first
     for path in (first, second):
         assert [f.status for f in runtime.ingest([path], progress=False).files] == ["added"]
     assert len(runtime.store.committed()) == 2
