@@ -199,7 +199,7 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
             lex = _lexical_support(claim, by_n[n].text)
             support[n] = round(0.5 * lex + 0.5 * sims[(i, n)] if (i, n) in sims else lex, 3)
         best = max(support.values(), default=0.0)
-        untraced = [t for t in traces if t.found_in in ("uncited", "nowhere") and t.kind not in ("date",)]
+        untraced = [t for t in traces if t.found_in in ("uncited", "nowhere") and t.kind not in ("date", "year")]
 
         if not cited:
             verdict, reason = "uncited", "the sentence cites no source"

@@ -65,8 +65,10 @@ _PAIRED = {"difference", "pct_change", "ratio", "add"}
 
 def detect_intents(question: str) -> list[str]:
     """The calculations a question asks for: none, one, or a change in units and in percent (two)."""
-    if _TWO_CALCS.search(question):
-        return ["difference", "pct_change"]
+    if _TWO_CALCS.search(question) or all(re.search(dict(INTENT_PATTERNS)[n], question, re.I)
+                                          for n in ("difference", "pct_change")):
+        return ["difference", "pct_change"]  # 'how many more ..., and what is that as a percentage increase?'
+
     for name, pattern in INTENT_PATTERNS:
         if re.search(pattern, question, re.I):
             return [name]
@@ -93,7 +95,7 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
         for part in re.split(r"'s?\s+(?=[A-Z])", m.group(0)):
             words = [w for w in part.split()
                      if w.lower().strip(".'") not in months | _QUESTION_WORDS
-                     and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w) and w.lower() not in UNITS
+                     and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w) and w.strip(".,;:'").lower() not in UNITS
                      and w.strip(".'").upper() not in CURRENCY_CODES]
             name = " ".join(words).strip(".'")
             name = re.sub(r"'s?$", "", name)

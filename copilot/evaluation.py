@@ -114,7 +114,8 @@ def score(q: Question, a: Answer) -> dict:
         "wrong_calculation": wrong_calculation,
         "citation_precision": audit.citation_precision if audit else None,
         "claim_support_rate": audit.claim_support_rate if audit else None,
-        "invented_numbers": sum(t.found_in == "nowhere" for c in (audit.claims if audit else []) for t in c.numbers),
+        "invented_numbers": sum(t.found_in == "nowhere" and t.kind not in ("year", "date")
+                                for c in (audit.claims if audit else []) for t in c.numbers),
         "tool_calls": [f"{t.name}={t.result:g}" for t in a.tool_calls],
         "total_s": a.timings.total_s, "ttft_s": a.timings.ttft_s,
         "prompt_tokens": a.usage.prompt_tokens, "completion_tokens": a.usage.completion_tokens,

@@ -297,7 +297,40 @@ def evidence_gate(question: str, hits: list[SearchHit], sources: list[Citation],
     if max(h.dense for h in hits) < min_relevance:
         return "no stored passage is close to the question"
     implied = "implied_prior" in read_question(question).intents
-    return coverage_gap(question, hits, knowledge or CorpusKnowledge(), implied)
+    return coverage_gap(question, hits, knowledge or CorpusKnowledge(), implied) or (
+        None if implied else figure_gap(question, hits))
+
+
+_ASKS_FIGURE = re.compile(r"^\s*(?:how (?:much|many)\b|what (?:was|were|is|are)\b|what \w+ (?:did|does|do)\b.*\b"
+                          r"(?:report|post|record|have|ship|produce|earn|generate)\b)", re.I)
+
+
+def figure_gap(question: str, hits: list[SearchHit]) -> str | None:
+    """A question asking for a figure in a period needs a passage that states some figure for that period (a
+    table row of that period, or a sentence or heading that names it beside a figure)."""
+    from copilot.compute import context_periods, is_heading
+    from copilot.numbers import sentences
+
+    periods = [p.code for p in find_periods(question) if not p.code.startswith("*")]
+    if not periods or not _ASKS_FIGURE.search(question) or read_question(question).intents:
+        return None
+    stated: set[str] = set()
+    for h in hits:
+        c = h.chunk
+        stated |= {f.period for f in c.facts if f.period}
+        heading = None
+        for sentence in sentences(c.text) if not c.facts else []:
+            if is_heading(sentence):
+                heading = sentence
+                continue
+            for n in extract_numbers(sentence, words=True):
+                if n.kind not in ("year", "date"):
+                    stated |= set(context_periods(sentence, n.start, n.end, c.date or None, heading=heading))
+                    stated |= {p.code for p in find_periods(sentence, as_of=c.date or None)}
+    for p in periods:
+        if not any(within(s, p) for s in stated if s):
+            return f"no source states a figure for {format_period(p)}"
+    return None
 
 
 def compute_step(state: RunState) -> RunState:

@@ -50,6 +50,11 @@ def test_a_period_no_source_covers_is_refused_before_the_model(wind, fake_llm):
     assert a.refused and "Q3 2019" in a.text and fake_llm.calls == []
 
 
+def test_a_figure_asked_for_a_period_no_source_gives_a_figure_for_is_refused(wind, fake_llm):
+    a = ask("What revenue did Kestrel Renewables report for the fourth quarter of 2025?", runtime=wind)
+    assert a.refused and "Q4 2025" in a.refusal_reason and fake_llm.calls == []
+
+
 def test_a_calculation_from_the_long_table_with_both_figures_named(wind, fake_llm):
     fake_llm.queue("Tern's generation changed between the quarters.")
     a = ask("What was the percentage change in Tern Power's generation from Q2 2025 to Q3 2025?", runtime=wind)

@@ -46,9 +46,12 @@ def NONE():  # noqa: N802 - a model that never proposes a calculation
     ("How many times larger was Brazil's shipment than Colombia's?", ["ratio"]),
     ("By how much, in MW and in percent, did Helvik's capacity grow from 2024 to 2025?", ["difference", "pct_change"]),
     ("What did the regulator announce in October?", []),
+    ("How many more containers did Port Alpha handle in 2025 than in 2024, and what is that as a percentage "
+     "increase?", ["difference", "pct_change"]),
+    ("By how much did the index rise?", []),  # one party, one period: stated, not computed
 ])
 def test_what_the_question_asks(question, intents):
-    assert detect_intents(question) == intents
+    assert read_question(question).intents == intents
 
 
 def test_two_calculations_in_one_question_from_a_wide_table():
