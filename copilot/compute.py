@@ -98,7 +98,7 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
                      and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w) and w.strip(".,;:'").lower() not in UNITS
                      and w.strip(".'").upper() not in CURRENCY_CODES]
             name = " ".join(words).strip(".'")
-            name = re.sub(r"'s?$", "", name)
+            name = re.sub(r"'s?$|-[a-z]+$", "", name)  # "Japan's", "Japan-bound" -> "Japan"
             if not name or re.fullmatch(r"\d+\w?", name):
                 continue
             at_start = part is m.group(0).split("'")[0] or m.start() == 0

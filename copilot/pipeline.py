@@ -415,6 +415,13 @@ def audit_step(state: RunState) -> RunState:
                                     pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
                                     number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
                                     knowledge=state.knowledge)
+        text, repaired = repair_citations(text, report, state)
+        if repaired:
+            report, text = audit_answer(text, state.sources, state.tool_calls, embedder=rt.embedder,
+                                        pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
+                                        number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
+                                        knowledge=state.knowledge)
+            report.citations_repaired = repaired
         reason = None
         mismatched = [c for c in report.claims if any(t.found_in == "mismatched" for t in c.numbers)]
         if mismatched:
@@ -445,6 +452,33 @@ def audit_step(state: RunState) -> RunState:
         state.audit, _ = audit_answer(state.text, state.sources, [], invented_removed=len(state.invented))
     state.timings.audit_s = time.perf_counter() - started
     return state
+
+
+def repair_citations(text: str, report: AuditReport, state: RunState) -> tuple[str, list[str]]:
+    """A sentence whose [n] does not support it, while exactly one other source supports it fully (its wording and
+    every figure), is given that source's number; each move is recorded. Nothing is moved on a guess."""
+    from copilot.audit import audit_answer as audit_one
+
+    repaired: list[str] = []
+    for claim in report.claims:
+        wrong = claim.verdict in ("unsupported", "uncited") or (
+            claim.verdict == "partial" and any(t.found_in == "uncited" for t in claim.numbers))
+        if not wrong or any(t.found_in == "mismatched" for t in claim.numbers):
+            continue
+        bare = re.sub(r"\s*\[\d+\]", "", claim.text).rstrip(" .") + "."
+        fits = []
+        for c in state.sources:
+            if c.kind == "calculation" or c.n in claim.citations:
+                continue
+            trial, _ = audit_one(bare[:-1] + f" [{c.n}].", [c], state.tool_calls, embedder=state.runtime.embedder,
+                                 knowledge=state.knowledge)
+            if trial.claims and trial.claims[0].verdict == "supported":
+                fits.append(c.n)
+        if len(fits) == 1:
+            text = text.replace(claim.text, bare[:-1] + f" [{fits[0]}].", 1)
+            was = "".join(f"[{n}]" for n in claim.citations) or "no citation"
+            repaired.append(f"{was} -> [{fits[0]}]: {bare[:80]}")
+    return text, repaired
 
 
 _MONEY_QUESTION = re.compile(r"\b(?:price|prices|priced|dividend|dividends|salary|fee|fees|how much money|"

@@ -161,6 +161,8 @@ class AuditReport(_Model):
     numbers_traced: int = 0
     invented_citations_removed: int = 0
     dropped_claims: int = 0
+    citations_repaired: list[str] = Field(default_factory=list, description="Claims whose [n] pointed at a source "
+                                          "that does not support them, moved to the one source that does.")
 
 
 class Timings(_Model):

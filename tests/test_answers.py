@@ -138,3 +138,15 @@ def test_an_answer_resting_on_a_mismatched_figure_is_corrected_or_refused(wind, 
     fake_llm.queue(reply)
     a = ask("What was Helvik Wind's revenue in the third quarter of 2025?", runtime=wind)
     assert a.refused and "201.4" not in a.text and "2024" in a.refusal_reason
+
+
+def test_a_citation_to_the_wrong_source_is_moved_to_the_one_that_supports_it_and_recorded(wind, fake_llm):
+    def reply(messages):
+        prompt = messages[-1]["content"]
+        right = _n_of(prompt, "162.3")
+        wrong = next(n for n in range(6) if f"[{n}]" in prompt and n != right)
+        return f"Helvik's EBITDA was €162.3 million in Q3 2025 [{wrong}]."
+    fake_llm.queue(reply)
+    a = ask("What was Helvik Wind's EBITDA in the third quarter of 2025?", runtime=wind)
+    assert not a.refused and a.audit.claims[0].verdict == "supported"
+    assert len(a.audit.citations_repaired) == 1 and "->" in a.audit.citations_repaired[0]

@@ -40,8 +40,11 @@ def test_factual_answer_is_grounded(rt):
 
 
 def test_uncovered_period_is_refused(rt):
+    from copilot.numbers import extract_numbers
+
     a = ask("How many tons of rare-earth magnets did China export in March 2023?", runtime=rt, save=False)
-    assert a.refused and not any(ch.isdigit() for ch in a.text)
+    assert a.refused and "March 2023" in a.text  # it says what is missing ...
+    assert not [n for n in extract_numbers(a.text) if n.kind not in ("year", "date")]  # ... and states no figure
 
 
 def test_stream_on_the_real_model(rt):
