@@ -159,14 +159,15 @@ def test_reingest_reads_the_file_again(corpus_runtime, monkeypatch, tmp_path):
     note = tmp_path / "ferry.md"
     note.write_text("---\ntitle: Ferry timetable\n---\nThe first ferry leaves at 9.\n")
     corpus_runtime.ingest([note], progress=False)
+    ferry = next(v.doc_id for v in corpus_runtime.store.committed().values() if v.title == "Ferry timetable")
     at = _open(corpus_runtime, monkeypatch)
-    _buttons(at, "reingest-ferry")[0].click().run()
+    _buttons(at, f"reingest-{ferry}")[0].click().run()
     assert any("Ferry timetable: unchanged" in s.value for s in at.sidebar.success)
     note.write_text("---\ntitle: Ferry timetable\n---\nThe first ferry leaves at 8.\nA second one at 10.\n")
-    _buttons(at, "reingest-ferry")[0].click().run()
+    _buttons(at, f"reingest-{ferry}")[0].click().run()
     assert any("Ferry timetable: replaced" in s.value for s in at.sidebar.success)
     note.unlink()
-    _buttons(at, "reingest-ferry")[0].click().run()
+    _buttons(at, f"reingest-{ferry}")[0].click().run()
     assert any("no longer at" in e.value for e in at.sidebar.error)
 
 
@@ -301,7 +302,8 @@ def test_store_lists_table_rows_and_removes_a_document(corpus_runtime):
     rows = store.fact_rows()
     assert any(r.entity == "Japan" and r.value == 305 for r in rows)
     before = store.stats()
-    assert store.remove_document("table-magnet-exports") > 0
+    table = next(v.doc_id for v in store.committed().values() if v.path.endswith("magnet_exports.csv"))
+    assert store.remove_document(table) > 0
     assert store.stats()["tables"] == before["tables"] - 1
     assert not any(r.table == "magnet_exports" for r in store.fact_rows())
     assert Path(CORPUS_TABLE).exists()  # the file itself stays
