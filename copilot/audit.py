@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from copilot.citations import cited_numbers, split_claims
-from copilot.numbers import Number, extract_numbers, numbers_match, sentences
+from copilot.numbers import Number, extract_numbers, numbers_match, sentences_under_headings
 from copilot.periods import find_periods, format_period, overlaps
 from copilot.types import AuditReport, Citation, ClaimAudit, CorpusKnowledge, NumberTrace, ToolCall
 from prompts import DISCLAIMER, REFUSAL
@@ -38,7 +38,7 @@ def _source_numbers(c: Citation) -> list[Number]:
 
 def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[tuple[list[str], str]]:
     """Where a cited source states ``num``: the periods and the text (entity, or clause) it states it for."""
-    from copilot.compute import _clause, context_periods, is_heading
+    from copilot.compute import _clause, context_periods
 
     out = []
     for f in c.facts:
@@ -46,11 +46,7 @@ def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[
             out.append(([f.period] if f.period else [], f.entity))
     if c.facts:
         return out
-    heading = None
-    for sentence in sentences(c.text):
-        if is_heading(sentence):
-            heading = sentence
-            continue
+    for sentence, heading in sentences_under_headings(c.text):
         for n in extract_numbers(sentence, words=True):
             if _found(num, [n], pct_tol, rel_tol):
                 periods = context_periods(sentence, n.start, n.end, c.date or None, strict=True, heading=heading)

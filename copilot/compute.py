@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import CURRENCY_WORDS, UNITS, extract_numbers, format_number, is_signed_kind, sentences, unit_of_text
+from copilot.numbers import (CURRENCY_WORDS, UNITS, extract_numbers, format_number, is_signed_kind,
+                             sentences_under_headings, unit_of_text)
 from copilot.periods import MONTHS, find_periods, format_period, overlaps, sort_key, within, year_of
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, CorpusKnowledge, ToolCall
@@ -176,11 +177,7 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
         if c.facts:
             continue
         as_of = c.date or None
-        heading = None
-        for sentence in sentences(c.text):
-            if is_heading(sentence):
-                heading = sentence
-                continue
+        for sentence, heading in sentences_under_headings(c.text):
             for num in extract_numbers(sentence, words=True):
                 if num.kind in ("year", "date") or (num.raw.isalpha() and not num.unit):
                     continue  # a year, a day, or a number word without a unit
@@ -199,12 +196,6 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
 
 def _is_currency(unit: str) -> bool:
     return bool(re.fullmatch(r"[A-Z]{3}", unit or ""))
-
-
-def is_heading(line: str) -> bool:
-    """A Markdown heading, or a short line with no figure that ends in a colon."""
-    line = line.strip()
-    return len(line) < 100 and (line.startswith("#") or (line.endswith(":") and not extract_numbers(line)))
 
 
 _DELIM = re.compile(r"[,;:()]|\b(?:while|whereas|but|and|against|versus|vs\.?|compared (?:with|to))\b")

@@ -147,6 +147,22 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
 
 
+def is_heading(line: str) -> bool:
+    """A Markdown heading, or a short line with no figure that ends in a colon."""
+    line = line.strip()
+    return len(line) < 100 and (line.startswith("#") or (line.endswith(":") and not extract_numbers(line)))
+
+
+def sentences_under_headings(text: str):
+    """Each sentence of ``text`` that is not a heading, with the heading it stands under (or None)."""
+    heading = None
+    for sentence in sentences(text):
+        if is_heading(sentence):
+            heading = sentence
+            continue
+        yield sentence, heading
+
+
 def is_signed_kind(kind: str) -> bool:
     """Percent-like figures: 'fell 11%' states -11, so signs are compared loosely."""
     return kind in ("percent", "points", "bp")

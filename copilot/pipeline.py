@@ -308,8 +308,8 @@ _ASKS_FIGURE = re.compile(r"^\s*(?:how (?:much|many)\b|what (?:was|were|is|are)\
 def figure_gap(question: str, hits: list[SearchHit]) -> str | None:
     """A question asking for a figure in a period needs a passage that states some figure for that period (a
     table row of that period, or a sentence or heading that names it beside a figure)."""
-    from copilot.compute import context_periods, is_heading
-    from copilot.numbers import sentences
+    from copilot.compute import context_periods
+    from copilot.numbers import sentences_under_headings
 
     periods = [p.code for p in find_periods(question) if not p.code.startswith("*")]
     if not periods or not _ASKS_FIGURE.search(question) or read_question(question).intents:
@@ -318,11 +318,7 @@ def figure_gap(question: str, hits: list[SearchHit]) -> str | None:
     for h in hits:
         c = h.chunk
         stated |= {f.period for f in c.facts if f.period}
-        heading = None
-        for sentence in sentences(c.text) if not c.facts else []:
-            if is_heading(sentence):
-                heading = sentence
-                continue
+        for sentence, heading in sentences_under_headings(c.text) if not c.facts else []:
             for n in extract_numbers(sentence, words=True):
                 if n.kind not in ("year", "date"):
                     stated |= set(context_periods(sentence, n.start, n.end, c.date or None, heading=heading))
