@@ -189,8 +189,11 @@ class App:
             return db.execute("SELECT session_id, answer_json FROM answers ORDER BY created_at, rowid").fetchall()
 
     def stop(self) -> None:
+        from copilot.llm_server import stop_server
+
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=30)
+        stop_server(self.home)  # the shared model server the app started, if any, stops with it
 
 
 @pytest.fixture(scope="module")
@@ -381,8 +384,9 @@ def test_export_download_matches_the_page(browser, fake_app):
     marks = re.findall(r"\[(\d+)\]", shown)
     assert marks == sorted(marks) and marks[0] == "1"  # numbered in reading order on the page ...
     exported_text = report.split(WHEAT_QUESTION, 1)[1].split("**References**")[0]
-    assert re.findall(r"\[(\d+)\]", exported_text) == marks  # ... the export says the same
-    assert all(f"- [{n}] " in report for n in set(marks)) and "seed " not in report
+    # ... the export says the same (Markdown escapes the brackets: \[1\])
+    assert re.findall(r"\\?\[(\d+)\\?\]", exported_text) == marks
+    assert all(f"- \\[{n}\\] " in report for n in set(marks)) and "seed " not in report
     with page.expect_download(timeout=60_000) as download:
         click(page, "dl-jsonl")
     exported = [json.loads(line) for line in Path(download.value.path()).read_text().splitlines()]
