@@ -405,31 +405,30 @@ def _state_calculations(text: str, calls: list[ToolCall]) -> str:
 def audit_step(state: RunState) -> RunState:
     rt = state.runtime
     started = time.perf_counter()
+
+    def check(text: str):
+        return audit_answer(text, state.sources, state.tool_calls, embedder=rt.embedder,
+                            pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
+                            number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
+                            knowledge=state.knowledge)
+
     if state.refusal is None:
         state.report("check", "checking every claim against its sources")
-        report, text = audit_answer(state.text, state.sources, state.tool_calls, embedder=rt.embedder,
-                                    pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
-                                    number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
-                                    knowledge=state.knowledge)
+        report, text = check(state.text)
         text, repaired = repair_citations(text, report, state)
         if repaired:
-            report, text = audit_answer(text, state.sources, state.tool_calls, embedder=rt.embedder,
-                                        pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
-                                        number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
-                                        knowledge=state.knowledge)
+            report, text = check(text)
             report.citations_repaired = repaired
+        if state.tool_calls and not any(c.verdict == "supported" for c in report.claims):
+            # the draft around a calculation stands on nothing: the code states the calculation alone
+            report, text = check(_state_calculations("", state.tool_calls))
         reason = None
         mismatched = [c for c in report.claims if any(t.found_in == "mismatched" for t in c.numbers)]
         if mismatched:
             # a figure attributed to another period or name: the claim goes, the rest stands
             kept = [c.text for c in report.claims if c not in mismatched]
             if kept and any(c.verdict in ("supported", "partial") for c in report.claims if c not in mismatched):
-                text = " ".join(kept)
-                report, text = audit_answer(text, state.sources, state.tool_calls, embedder=rt.embedder,
-                                            pct_tolerance=rt.settings.pct_tolerance,
-                                            rel_tolerance=rt.settings.rel_tolerance,
-                                            number_policy=rt.settings.number_policy,
-                                            invented_removed=len(state.invented), knowledge=state.knowledge)
+                report, text = check(" ".join(kept))
                 report.dropped_claims += len(mismatched)
             else:
                 trace = next(t for t in mismatched[0].numbers if t.found_in == "mismatched")

@@ -150,3 +150,10 @@ def test_a_citation_to_the_wrong_source_is_moved_to_the_one_that_supports_it_and
     a = ask("What was Helvik Wind's EBITDA in the third quarter of 2025?", runtime=wind)
     assert not a.refused and a.audit.claims[0].verdict == "supported"
     assert len(a.audit.citations_repaired) == 1 and "->" in a.audit.citations_repaired[0]
+
+
+def test_a_draft_that_misstates_a_calculation_gives_way_to_the_calculation(wind, fake_llm):
+    fake_llm.queue("Tern Power generated 7.81 GWh in Q3 2025, up from Q2.")  # uncited and wrong
+    a = ask("What was the percentage change in Tern Power's generation from Q2 2025 to Q3 2025?", runtime=wind)
+    assert not a.refused and "7.81 GWh" not in a.text and "-7.81%" in a.text
+    assert all(c.verdict == "supported" for c in a.audit.claims)
