@@ -21,8 +21,8 @@ def as_langchain_chat(llm, max_tokens: int):
 
         chat = ChatOpenAI(base_url=str(llm.client.base_url), api_key=llm.client.api_key, model=llm.name,
                           temperature=0, max_tokens=max_tokens, max_retries=0, timeout=llm.client.timeout)
-        if hasattr(llm, "_touch"):  # a shared model server stops when idle: these requests count as use
-            return RunnableLambda(lambda prompt: (llm._touch(), prompt)[1]) | chat
+        if hasattr(llm, "mark_used"):  # a shared model server stops when idle: these requests count as use
+            return RunnableLambda(lambda prompt: (llm.mark_used(), prompt)[1]) | chat
         return chat
 
     def call(prompt_value):

@@ -84,15 +84,16 @@ class SharedLlama(OpenAIChat):
         self._queue = _files(home)["queue"]
 
     def chat(self, messages, **kwargs):
-        self._touch()
+        self.mark_used()
         with _flock(self._queue):
-            self._touch()
+            self.mark_used()
             try:
                 return super().chat(messages, **kwargs)
             finally:
-                self._touch()
+                self.mark_used()
 
-    def _touch(self) -> None:
+    def mark_used(self) -> None:
+        """Count as a request: the server stops only after ``llm_idle_s`` without one."""
         with contextlib.suppress(OSError):
             self._used.touch()
 
