@@ -61,6 +61,11 @@ def main() -> None:
             print(f"skipping {name}: {questions} not found")
             continue
         results[name] = run_set(name, paths, questions, llm)
+    previous = RESULTS / "answer.json"
+    if args.only and previous.exists():  # one set re-run: the other set's figures stay
+        import json
+
+        results = json.loads(previous.read_text()).get("sets", {}) | results
     write_results("answer", {"sets": results,
                              "note": "same run, same model and retriever; the baseline runs after the copilot on "
                                      "each set; refusals decided before the model is called have no TTFT"})

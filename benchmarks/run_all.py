@@ -8,4 +8,4 @@ HERE = Path(__file__).resolve().parent
 for script in ("bench_ingest.py", "bench_audit.py", "bench_search.py"):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
-print("For answer latency: python benchmarks/bench_answer.py path/to/questions.jsonl")
+print("For answers (quality and latency, both question sets): python benchmarks/bench_answer.py --dev path/to/dev.jsonl")

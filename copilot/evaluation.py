@@ -179,6 +179,7 @@ class EvalReport:
     baseline: list[dict] = field(default_factory=list)
     partial: bool = False
     total_questions: int = 0
+    baseline_error: str = ""
 
     def summary(self) -> dict:
         out = {"copilot": summarise(self.copilot)}
@@ -236,7 +237,12 @@ def run_eval(questions: list[Question], runtime, *, baseline: bool = False, k: i
         # prompt prefix from the server's one slot
         for q in (questions if baseline else []):
             bar.set_postfix_str(f"baseline {q.id}")
-            plain = ask_baseline(q.question, runtime, k)
+            try:
+                plain = ask_baseline(q.question, runtime, k)
+            except Exception as exc:  # noqa: BLE001 - the baseline failing keeps the copilot's figures
+                report.partial = True
+                report.baseline_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+                break
             [plain] = reaudit([plain], embedder=runtime.embedder)  # measured, not part of the baseline
             plain = plain.model_copy(update={"refused": _baseline_refused(plain.text)})
             report.baseline.append(score(q, plain))
