@@ -136,3 +136,13 @@ def test_a_session_of_questions_is_one_conversation(runtime, fake_llm, tmp_path)
     assert rewritten[1] == "What was Tern Power's generation in Q2 2025?"
     assert rewritten[2] == "And in Q1 2025?"  # no session: nothing to lean on
     assert all(r["first_feedback_s"] is not None and r["first_feedback_s"] < 1 for r in report.copilot)
+
+
+def test_a_baseline_that_fails_keeps_the_copilots_figures(corpus_runtime, fake_llm, tmp_path):
+    from copilot.errors import LLMUnavailable
+
+    fake_llm.queue("MP Materials is expanding the Mountain Pass mine [0].",  # copilot t1 (t2 is refused by the gate)
+                   LLMUnavailable("cannot reach the LLM at http://127.0.0.1:9/v1"))  # the baseline's first call
+    report = run_eval(load_questions(_qfile(tmp_path)), corpus_runtime, baseline=True, progress=False)
+    assert [r["id"] for r in report.copilot] == ["t1", "t2"] and report.baseline == []
+    assert report.partial and "cannot reach" in report.baseline_error
