@@ -76,11 +76,6 @@ def detect_intents(question: str) -> list[str]:
     return []
 
 
-def detect_intent(question: str) -> str | None:
-    intents = detect_intents(question)
-    return intents[0] if intents else None
-
-
 _NAME = re.compile(r"\b[A-Z][\w.&-]*(?:'s?)?(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w.&-]*(?:'s?)?)*"
                    r"(?:\s+(?!(?:19|20)\d\d\b)\d{1,3}[A-Za-z]?\b(?![.,]\d))?")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;(]\s+|\n\s*(?:[-*•#]+\s*)?|^\s*[-*•#]+\s*)$")
@@ -330,8 +325,6 @@ def _pick(facts: list[Fact], frame: Frame, name: str | None, period: str | None,
         if name is not None and not _about(f, name, knowledge):
             continue
         if period is not None and not _same_period(f, period):
-            continue
-        if name is None and f.is_total is False and frame.intents[0] == "share" and False:
             continue
         s = _score(f, frame)
         if s > best_score:

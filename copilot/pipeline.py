@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableLambda
 from copilot.audit import audit_answer
 from copilot.citations import render_citations
 from copilot.compute import calculation_citation, compute, named_entities, read_question, _mentions
-from copilot.errors import CopilotError, EmptyCorpus
+from copilot.errors import EmptyCorpus
 from copilot.numbers import extract_numbers, numbers_match
 from copilot.periods import find_periods, format_period, within, year_of
 from copilot.questions import clean_question
@@ -534,9 +534,7 @@ def ask(question: str, *, k: int | None = None, settings=None, runtime: Runtime 
     """Answer ``question``; with ``session_id`` (or an explicit ``history``), follow-ups are read in the light
     of the conversation."""
     rt = runtime or default_runtime(settings)
-    question = clean_question(question, rt.settings.max_question_chars)
-    if not question:
-        raise CopilotError("the question is empty")
+    question = clean_question(question, rt.settings.max_question_chars)  # raises on an empty or too long one
     if history is None and session_id:
         from copilot.history import History
 
