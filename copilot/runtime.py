@@ -26,15 +26,23 @@ class Runtime:
 
     @cached_property
     def store(self):
+        """Opened without loading the embedder: the store starts loading its vector index in the background
+        (``VectorStore.preload``) while the embedder loads, so a new process's first search waits for neither
+        in turn."""
+        from retrieval.embedder import embedder_name
         from retrieval.store import VectorStore
 
-        return VectorStore(self.settings, self.embedder.name)
+        name = self._embedder.name if self._embedder is not None else embedder_name(self.settings)
+        store = VectorStore(self.settings, name)
+        store.preload()
+        return store
 
     @cached_property
     def searcher(self):
         from retrieval.search import HybridSearcher
 
-        return HybridSearcher(self.store, self.embedder, self.settings.dense_weight)
+        store = self.store  # first: its index loads while the embedder does
+        return HybridSearcher(store, self.embedder, self.settings.dense_weight)
 
     @property
     def knowledge(self):

@@ -81,6 +81,11 @@ class FakeEmbedder:
         return vecs / norms
 
 
+def embedder_name(settings) -> str:
+    """The name a store records for the embedder ``settings`` choose, known without loading the model."""
+    return FakeEmbedder.name if settings.embedder == "fake" else OnnxMiniLM.name
+
+
 def make_embedder(settings) -> Embedder:
     from copilot.assets import tokenizer_path
 

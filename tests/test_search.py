@@ -105,3 +105,25 @@ def test_chroma_server_over_http(tmp_path, settings, real_embedder, fake_llm):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_new_process_opens_the_store_before_the_embedder_and_loads_its_index_meanwhile(settings):
+    """The store opens without loading the embedder, and its vector index loads in the background: a cold
+    `copilot search` waits for the larger of the two loads, not for both in turn."""
+    settings.embedder = "fake"
+    Runtime(settings).ingest([CORPUS], progress=False)
+    rt = Runtime(settings)
+    store = rt.store
+    assert rt._embedder is None  # the model is not loaded to open the store
+    assert store._preload is not None
+    store._preload.join(30)
+    assert not store._preload.is_alive()
+    hits = rt.search("582", 3)
+    assert hits and "582" in hits[0].chunk.text
+
+
+def test_preloading_an_empty_store_is_harmless(settings):
+    settings.embedder = "fake"
+    rt = Runtime(settings)
+    rt.store._preload.join(30)
+    assert rt.search("anything", 3) == []
