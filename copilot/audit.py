@@ -12,7 +12,7 @@ import numpy as np
 
 from copilot.citations import cited_numbers, split_claims
 from copilot.numbers import Number, extract_numbers, numbers_match, sentences_under_headings
-from copilot.periods import find_periods, format_period, overlaps
+from copilot.periods import MONTHS, find_periods, format_period, overlaps
 from copilot.types import AuditReport, Citation, ClaimAudit, CorpusKnowledge, NumberTrace, ToolCall
 from prompts import DISCLAIMER, REFUSAL
 from retrieval.search import lexical_tokens
@@ -36,22 +36,33 @@ def _source_numbers(c: Citation) -> list[Number]:
     return nums
 
 
-def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[tuple[list[str], str]]:
-    """Where a cited source states ``num``: the periods and the text (entity, or clause) it states it for."""
+def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[tuple[list[str], str, str]]:
+    """Where a cited source states ``num``: the periods, the text (entity, or clause) it states it for, and the
+    whole sentence (or row)."""
     from copilot.compute import _clause, context_periods
 
     out = []
     for f in c.facts:
         if _found(num, [Number(raw="", value=f.value, kind=_fact_kind(f.unit))], pct_tol, rel_tol):
-            out.append(([f.period] if f.period else [], f.entity))
+            out.append(([f.period] if f.period else [], f.entity, f.entity))
     if c.facts:
         return out
     for sentence, heading in sentences_under_headings(c.text):
         for n in extract_numbers(sentence, words=True):
             if _found(num, [n], pct_tol, rel_tol):
                 periods = context_periods(sentence, n.start, n.end, c.date or None, strict=True, heading=heading)
-                out.append((periods, _clause(sentence, n.start, n.end)))
+                out.append((periods, _clause(sentence, n.start, n.end), sentence))
     return out
+
+
+_NUMBERED_NAME = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:No\.?\s*)?(\d{1,3}[A-Za-z]?)\b(?![.,]\d)")
+
+
+def numbered_names(text: str) -> dict[str, str]:
+    """Names made of a word and a number ('Round 5', 'Phase 2', 'Block 9'): word -> number. Months with a day
+    ('October 16') are not names."""
+    return {m.group(1): m.group(2) for m in _NUMBERED_NAME.finditer(text)
+            if m.group(1) not in MONTHS and m.group(1)[:3] not in {x[:3] for x in MONTHS}}
 
 
 def _same_period(a: str, b: str) -> bool:
@@ -91,10 +102,17 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
     contexts = [(ctx, c) for c in cited for ctx in _contexts(num, c, pct_tol, rel_tol)]
     if not contexts:
         return None
+    claim_numbered = numbered_names(re.sub(r"\[\d+\]", " ", claim))
     reasons = []
-    for (periods, about), c in contexts:
+    for (periods, about, sentence), c in contexts:
         if claim_periods and periods and not any(_same_period(a, b) for a in claim_periods for b in periods):
             reasons.append(", ".join(format_period(p) for p in periods[:2]))
+            continue
+        stated = numbered_names(sentence)
+        other = [f"{w} {stated[w]}" for w, n in claim_numbered.items() if w in stated and stated[w] != n
+                 and not re.search(rf"\b{w}\s+(?:No\.?\s*)?{re.escape(n)}\b", sentence)]
+        if other:  # the claim's 'Round 6' figure is the source's 'Round 5' figure
+            reasons.append(other[0])
             continue
         about_names = named_entities(about, proper_only=True)
         if claim_names and about_names and not any(_mentions(about, n, knowledge) for n in claim_names):
@@ -247,3 +265,54 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
         text = re.sub(r"\s{2,}", " ", text)
         report.dropped_claims = len(drop)
     return report, text
+
+
+_CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+[\u2013\u2014-]\s+")
+
+
+def trim_invented(text: str, report: AuditReport) -> tuple[str, int]:
+    """Cut from each sentence the clauses whose figures are in no source ('..., an increase of 4.62%') where the
+    sentence keeps a figure its cited source states; the sentence stands corrected. Returns the text and the
+    number of clauses cut. A sentence whose every figure is invented is left for the refusal rules."""
+    cut = 0
+    for claim in report.claims:
+        invented = [t.raw for t in claim.numbers if t.found_in == "nowhere" and t.kind not in ("year", "date")]
+        kept_figures = [t.raw for t in claim.numbers if t.found_in in ("cited", "tool")
+                        and t.kind not in ("year", "date")]
+        if not invented or not kept_figures:
+            continue
+        marks = "".join(f"[{n}]" for n in claim.citations)
+        bare = re.sub(r"\s*\[\d+\]", "", claim.text).strip().rstrip(".")
+        parts = _CLAUSE_BREAK.split(bare)
+        keep = [p for p in parts if not any(raw in p for raw in invented)]
+        if not keep or len(keep) == len(parts) or not any(raw in p for p in keep for raw in kept_figures):
+            continue
+        text = text.replace(claim.text, ", ".join(keep) + (f" {marks}." if marks else "."), 1)
+        cut += len(parts) - len(keep)
+    return text, cut
+
+
+_BOUNDARY = re.compile(r"\b(?:after|since|before|until|till|following|prior|ahead|earlier|later|previous|next|than|"
+                       r"versus|vs|compared?|from|between|through|during the|trend|history|over the)\b", re.I)
+
+
+def off_period(report: AuditReport, question: str, default_year: str | None = None) -> str | None:
+    """When the question asks about one period (or several, each named) and every sentence of the answer that
+    states a figure gives it for some other period, the answer is about another period: what it covers, else
+    None. Questions that use a period as a boundary ('since 2024', 'compared with Q3') are not judged."""
+    asked = [p.code for p in find_periods(question, default_year=default_year)]
+    if not asked or _BOUNDARY.search(question):
+        return None
+    stated: list[str] = []
+    for claim in report.claims:
+        figures = [t for t in claim.numbers if t.kind not in ("year", "date")]
+        if not figures:
+            continue
+        periods = [p.code for p in find_periods(re.sub(r"\[\d+\]", " ", claim.text), default_year=default_year)]
+        if not periods or any(overlaps(p, q) for p in periods for q in asked):
+            return None
+        stated.extend(p for p in periods if p not in stated)
+    if not stated:
+        return None
+    return (f"the sources give figures for {', '.join(format_period(p) for p in stated[:2])}, not for "
+            f"{', '.join(format_period(q) for q in asked[:2])}")

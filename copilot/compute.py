@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from copilot.errors import LLMUnavailable, ToolInputError
 from copilot.numbers import (CURRENCY_WORDS, UNITS, extract_numbers, format_number, is_signed_kind,
                              sentences_under_headings, unit_of_text)
-from copilot.periods import MONTHS, find_periods, format_period, overlaps, sort_key, within, year_of
+from copilot.periods import MONTHS, expand, find_periods, find_range, format_period, overlaps, sort_key, within, year_of
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, CorpusKnowledge, ToolCall
 
@@ -62,6 +62,8 @@ _UNIT_ASKED = re.compile(r"\b(?:in|of|how many)\s+([A-Za-z]+(?:\s[a-z]+)?)")
 
 
 _PAIRED = {"difference", "pct_change", "ratio", "add"}
+_TOTAL = re.compile(r"\b(?:in total|total|totals|combined|sum|summed|altogether|cumulative\w*|all together|"
+                    r"added up|overall)\b", re.I)
 
 
 def detect_intents(question: str) -> list[str]:
@@ -246,6 +248,7 @@ class Frame:
     premise: list[float]
     words: set[str]
     weights: dict[str, float] = field(default_factory=dict)  # a word found in few figures' labels counts more
+    span: str = ""  # a stretch of consecutive periods asked about as one ('the first three quarters of 2025')
 
     def weigh(self, facts: list["Fact"]) -> None:
         labels = [{x[:5] for x in re.findall(r"[a-z][a-z-]+", (f.about + " " + f.entity).lower())} for f in facts]
@@ -267,11 +270,14 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
     words = {w for w in re.findall(r"[a-z][a-z-]+", question.lower()) if w not in _STOP and len(w) > 2}
     intents = detect_intents(question)
+    span = find_range(question, default_year) or ""
+    if span and intents in ([], ["add"]) and _TOTAL.search(question):
+        intents = ["total"]  # a sum over the periods of a stretch ('in total in Q1 to Q3')
     if intents and intents[0] in _PAIRED and len(periods) < 2 and len(names) < 2 and \
             not re.search(r"\b(?:than|versus|vs\.?|compared (?:with|to)|and)\b", question, re.I):
         # a change or a comparison of one party in one period is stated, not computed ('by how much did X rise?')
         intents = []
-    return Frame(question, intents, periods, names, unit, premise, words)
+    return Frame(question, intents, periods, names, unit, premise, words, span=span)
 
 
 def _unit_fits(unit: str, asked: str) -> bool:
@@ -427,6 +433,10 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
                 plans.append(Plan("share", {"part": part.value, "total": total.value}, {"part": part, "total": total},
                                   {"part": name}))
                 break
+    elif intent == "total":
+        plan = _total_plan(frame, facts, knowledge)
+        if plan is not None:
+            plans.append(plan)
     elif intent == "implied_prior":
         wanted = [abs(p) for p in frame.premise]
         for name in _rarest(frame.names, facts, knowledge) or [None]:
@@ -466,6 +476,28 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
     return plans
 
 
+def _total_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Plan | None:
+    """One figure of one measure for each period of the asked stretch (each stated for exactly that period), for
+    the question's most specific name; None unless every period has one."""
+    parts = expand(frame.span)
+    if len(parts) < 2:
+        return None
+    for name in _rarest(frame.names, facts, knowledge) or [None]:
+        picked: list[Fact] = []
+        for part in parts:
+            pool = [f for f in facts if any(within(fp, part) and within(part, fp) for fp in f.periods)
+                    and (not picked or (f.unit == picked[0].unit and f.series == picked[0].series))]
+            fact = _pick(pool, frame, name, part, knowledge, exclude=tuple(picked))
+            if fact is None:
+                break
+            picked.append(fact)
+        if len(picked) == len(parts):
+            keys = [f"x{i + 1}" for i in range(len(picked))]
+            return Plan("total", {k: f.value for k, f in zip(keys, picked)}, dict(zip(keys, picked)),
+                        {k: name for k in keys})
+    return None
+
+
 def signed_change(question: str, pct: float) -> float:
     """The sign of a percent change as the question words it: 'the 11% decline' is -11, 'the 35% rise' is +35."""
     fall, rise = bool(_FALL.search(question)), bool(_RISE.search(question))
@@ -488,7 +520,7 @@ def validate(name: str, args: dict[str, float], frame: Frame, facts: list[Fact],
         raise ToolInputError(f"{name} does not answer a {' and '.join(frame.intents)} question")
     tool = TOOLS[name]
     inputs: dict[str, Fact] = {}
-    for arg in tool.args:
+    for arg in (list(args) if tool.variadic else tool.args):
         found = [f for f in _locate(args[arg], facts) if f not in inputs.values()]
         if not found:
             if arg == "pct" and abs(args[arg]) in [abs(p) for p in frame.premise]:
@@ -501,7 +533,7 @@ def validate(name: str, args: dict[str, float], frame: Frame, facts: list[Fact],
             raise ToolInputError(f"input {arg}={args[arg]:g} is stated for {where}, not for what the question asks")
         inputs[arg] = fitting[0]
     levels = [f for a, f in inputs.items() if a not in ("pct",)]
-    if len({f.unit for f in levels}) > 1 and name in ("difference", "ratio", "add", "pct_change", "share"):
+    if len({f.unit for f in levels}) > 1 and name in ("difference", "ratio", "add", "pct_change", "share", "total"):
         raise ToolInputError("the inputs are in different units: " + ", ".join(f.unit or "none" for f in levels))
     if name == "share" and abs(args["part"]) > abs(args["total"]):
         raise ToolInputError("part is larger than total")
@@ -560,7 +592,7 @@ def _unit_of(name: str, inputs: dict[str, Fact]) -> str:
         return "%"
     if tool.result_unit == "ratio":
         return "x"
-    first = inputs.get(tool.args[0])
+    first = inputs.get(tool.args[0]) if tool.args else next(iter(inputs.values()), None)
     if first is None:
         return ""
     if name == "difference" and first.kind == "percent":
@@ -581,6 +613,7 @@ def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen
         return format_number(value, fact.unit) if (fact.kind == "money" or abs(value) >= 1e6) else f"{value:,.10g}"
 
     fmt = {a: shown(a, v) for a, v in args.items()}
+    fmt["terms"] = " + ".join(fmt[a] for a in args)
     fmt["result"] = (format_number(result, unit) if unit not in ("%", "pp", "bp", "x", "") and
                      (_is_currency(unit) or abs(result) >= 1e6) else
                      f"{result:,.4g}" if abs(result) < 1000 else f"{result:,.2f}".rstrip("0").rstrip("."))

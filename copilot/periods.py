@@ -229,6 +229,59 @@ def format_period(code: str) -> str:
     return code
 
 
+_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+          "eleven": 11}
+_FIRST_N = re.compile(r"\bfirst\s+(?P<n>\d{1,2}|" + "|".join(_COUNT) + r")\s+(?P<unit>months|quarters)"
+                      r"(?:\s+of(?:\s+the\s+year)?)?(?:\s+(?P<y>" + _YEAR + r"))?", re.I)
+_JOINER = re.compile(r"^\s*(?:(?:up\s+)?to|through|thru|until|till|and|[-\u2013\u2014]|to\s+the\s+end\s+of)\s*$", re.I)
+
+
+def _granularity(code: str) -> str | None:
+    m = re.fullmatch(r"(?:19|20)\d{2}(-Q[1-4]|-H[12]|-\d{2})?", code)
+    if not m:
+        return None
+    return {None: "year"}.get(m.group(1)) or {"Q": "quarter", "H": "half"}.get(m.group(1)[1], "month")
+
+
+def find_range(text: str, default_year: str | None = None) -> str | None:
+    """The span of consecutive periods a text asks about as one stretch, as ``A..B``: 'the first three quarters of
+    2025' (2025-Q1..2025-Q3), 'the first nine months of 2025', 'from January to March 2025', 'Q1-Q3 2025',
+    'between 2022 and 2024'. None when the text names no such span."""
+    m = _FIRST_N.search(text)
+    if m:
+        n = int(m.group("n")) if m.group("n").isdigit() else _COUNT[m.group("n").lower()]
+        year = m.group("y") or next((year_of(p.code) for p in find_periods(text, default_year) if year_of(p.code)),
+                                    default_year)
+        unit = m.group("unit").lower()
+        if year and ((unit == "quarters" and 2 <= n <= 4) or (unit == "months" and 2 <= n <= 12)):
+            return f"{year}-Q1..{year}-Q{n}" if unit == "quarters" else f"{year}-01..{year}-{n:02d}"
+    found = [p for p in find_periods(text, default_year) if not p.code.startswith("*")]
+    for a, b in zip(found, found[1:]):
+        kind = _granularity(a.code)
+        if kind and kind == _granularity(b.code) and sort_key(a.code) < sort_key(b.code) \
+                and _JOINER.match(text[a.end:b.start]):
+            return f"{a.code}..{b.code}"
+    return None
+
+
+def expand(span: str) -> list[str]:
+    """The periods of one granularity that make up a range: 2025-Q1..2025-Q3 -> [2025-Q1, 2025-Q2, 2025-Q3]."""
+    a, _, b = span.partition("..")
+    kind = _granularity(a)
+    if not b or kind is None or kind != _granularity(b):
+        return [span]
+    step = {"year": 12, "half": 6, "quarter": 3, "month": 1}[kind]
+    (y, mo, _d), _ = _interval(a)
+    end = _interval(b)[0]
+    out = []
+    while (y, mo) <= end[:2] and len(out) < 240:
+        out.append(str(y) if kind == "year" else f"{y}-H{(mo + 5) // 6}" if kind == "half"
+                   else f"{y}-Q{(mo + 2) // 3}" if kind == "quarter" else f"{y}-{mo:02d}")
+        mo += step
+        y, mo = y + (mo - 1) // 12, (mo - 1) % 12 + 1
+    return out
+
+
 def parse_period(text: str) -> str | None:
     """The one period a whole cell or header names ('Q3 2025', '2025-11', 'FY24'), else None."""
     text = text.strip()

@@ -18,12 +18,12 @@ from typing import Callable
 
 from langchain_core.runnables import RunnableLambda
 
-from copilot.audit import audit_answer
+from copilot.audit import audit_answer, off_period, trim_invented
 from copilot.citations import render_citations
 from copilot.compute import calculation_citation, compute, named_entities, read_question, _mentions
 from copilot.errors import EmptyCorpus
 from copilot.numbers import extract_numbers, numbers_match
-from copilot.periods import find_periods, format_period, within, year_of
+from copilot.periods import expand, find_periods, format_period, within, year_of
 from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
 from copilot.types import Answer, AuditReport, Citation, CorpusKnowledge, SearchHit, Step, Timings, ToolCall, Usage
@@ -272,11 +272,16 @@ def retrieve(state: RunState) -> RunState:
         for name in frame.names[:3]:
             others = {w.lower() for n in frame.names if n != name for w in n.split()}
             rest = " ".join(w for w in frame.words if w not in others)
-            query = f"{name} {rest} {' '.join(format_period(p) for p in frame.periods)}"
-            for hit in rt.search(_expanded_query(query, state.knowledge), 5):
-                if hit.chunk.id not in seen and hit.chunk.facts and len(state.hits) < state.k + 6:
-                    seen.add(hit.chunk.id)
-                    state.hits.append(hit)
+            # a stretch of periods ('Q1 to Q3') is searched period by period: each needs its own row
+            parts = expand(frame.span) if frame.span else []
+            whens = [format_period(p) for p in parts] or [" ".join(format_period(p) for p in frame.periods)]
+            room = state.k + 6 + len(parts)
+            for when in whens:
+                query = f"{name} {rest} {when}"
+                for hit in rt.search(_expanded_query(query, state.knowledge), 5 if not parts else 2):
+                    if hit.chunk.id not in seen and hit.chunk.facts and len(state.hits) < room:
+                        seen.add(hit.chunk.id)
+                        state.hits.append(hit)
         # typed rows first: they are short, and the calculation is planned from them
         state.hits.sort(key=lambda h: not h.chunk.facts)
     state.sources = number_sources(state.hits, rt.settings.evidence_tokens, state.standalone,
@@ -329,12 +334,17 @@ def figure_gap(question: str, hits: list[SearchHit]) -> str | None:
     return None
 
 
+def _default_year(sources: list[Citation]) -> str | None:
+    """The year a question's bare month or quarter means: the latest year of the sources' dates."""
+    years = [year_of(c.date) for c in sources if c.date and year_of(c.date)]
+    return max(years) if years else None
+
+
 def compute_step(state: RunState) -> RunState:
     started = time.perf_counter()
     if state.refusal is None:
-        years = [year_of(c.date) for c in state.sources if c.date and year_of(c.date)]
         result = compute(state.standalone, state.sources, state.runtime.llm, state.knowledge,
-                         default_year=max(years) if years else None)
+                         default_year=_default_year(state.sources))
         state.rejected = result.rejected
         for call in result.calls:
             state.report("calculate", f"{call.name}: {call.formula}")
@@ -395,7 +405,7 @@ def _state_calculations(text: str, calls: list[ToolCall]) -> str:
         if any(numbers_match(n.value, call.result, n.kind) for n in extract_numbers(text)):
             continue
         labels = list(call.labels.values())
-        what = f" ({' vs '.join(labels)})" if labels else ""
+        what = f" ({('; ' if call.name == 'total' else ' vs ').join(labels)})" if labels else ""
         sentence = f"Calculated from the cited figures{what}: {call.formula.split(' = ')[0]} = " \
                    f"{format_number(call.result, call.unit)}"
         text = (text + " " if text else "") + f"{sentence} [{call.n}]."
@@ -419,6 +429,9 @@ def audit_step(state: RunState) -> RunState:
         if repaired:
             report, text = check(text)
             report.citations_repaired = repaired
+        text, cut = trim_invented(text, report)
+        if cut:
+            report, text = check(text)
         if state.tool_calls and not any(c.verdict == "supported" for c in report.claims):
             # the draft around a calculation stands on nothing: the code states the calculation alone
             report, text = check(_state_calculations("", state.tool_calls))
@@ -433,6 +446,8 @@ def audit_step(state: RunState) -> RunState:
             else:
                 trace = next(t for t in mismatched[0].numbers if t.found_in == "mismatched")
                 reason = f"the draft gave a figure that the sources state for {trace.context}, not for what was asked"
+        if reason is None and not state.tool_calls:
+            reason = off_period(report, state.standalone, _default_year(state.sources))
         reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls))
         if reason is not None:
             state.refusal = reason

@@ -42,6 +42,13 @@ def add(a: float, b: float) -> float:
     return a + b
 
 
+def total(*values: float) -> float:
+    """Sum of several figures of one measure, e.g. the quarters of a year so far (Q1 + Q2 + Q3)."""
+    if len(values) < 2:
+        raise ToolInputError("a total needs at least two figures")
+    return float(sum(values))
+
+
 def implied_prior(current: float, pct: float) -> float:
     """The earlier value implied by a percent change: current / (1 + pct/100). A 25% rise to 500 implies 400."""
     if pct <= -100:
@@ -61,6 +68,7 @@ class Tool:
     args: tuple[str, ...]
     formula: str  # format string over the args and the result
     result_unit: str  # "%" or "same" (the unit of the first input) or "ratio"
+    variadic: bool = False  # takes any number of inputs (x1, x2, ...); planned from the sources by code only
 
     @property
     def doc(self) -> str:
@@ -73,6 +81,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in [
     Tool("share", share, ("part", "total"), "{part} / {total} x 100 = {result}", "%"),
     Tool("ratio", ratio, ("a", "b"), "{a} / {b} = {result}", "ratio"),
     Tool("add", add, ("a", "b"), "{a} + {b} = {result}", "same"),
+    Tool("total", total, (), "{terms} = {result}", "same", variadic=True),
     Tool("implied_prior", implied_prior, ("current", "pct"), "{current} / (1 + {pct}/100) = {result}", "same"),
     Tool("part_of", part_of, ("total", "pct"), "{total} x {pct}/100 = {result}", "same"),
 ]}
@@ -82,6 +91,8 @@ def run_tool(name: str, args: dict[str, float]) -> float:
     tool = TOOLS.get(name)
     if tool is None:
         raise ToolInputError(f"unknown tool {name!r}")
+    if tool.variadic:
+        return tool.fn(*(float(v) for v in args.values()))
     missing = [a for a in tool.args if a not in args]
     if missing:
         raise ToolInputError(f"{name} needs {', '.join(missing)}")
@@ -90,7 +101,7 @@ def run_tool(name: str, args: dict[str, float]) -> float:
 
 def tool_catalogue() -> str:
     """The tool list as the model reads it."""
-    return "\n".join(f"- {t.name}({', '.join(t.args)}): {t.doc}" for t in TOOLS.values())
+    return "\n".join(f"- {t.name}({', '.join(t.args)}): {t.doc}" for t in TOOLS.values() if not t.variadic)
 
 
 def tool_call_schema() -> dict:
@@ -98,6 +109,8 @@ def tool_call_schema() -> dict:
     variants = [{"type": "object", "properties": {"tool": {"const": "none"}}, "required": ["tool"],
                  "additionalProperties": False}]
     for t in TOOLS.values():
+        if t.variadic:
+            continue
         props = {"tool": {"const": t.name}} | {a: {"type": "number"} for a in t.args}
         variants.append({"type": "object", "properties": props, "required": ["tool", *t.args],
                          "additionalProperties": False})

@@ -157,3 +157,48 @@ def test_a_draft_that_misstates_a_calculation_gives_way_to_the_calculation(wind,
     a = ask("What was the percentage change in Tern Power's generation from Q2 2025 to Q3 2025?", runtime=wind)
     assert not a.refused and "7.81 GWh" not in a.text and "-7.81%" in a.text
     assert all(c.verdict == "supported" for c in a.audit.claims)
+
+
+def test_a_figure_for_a_numbered_name_stated_for_another_number_is_flagged():
+    src = source(0, "The Round 5 auction, concluded in September, awarded 2.4 GW. Round 6 will be held in 2026.")
+    bad, _ = audit_answer("Varland will offer 2.4 GW in Round 6 [0].", [src])
+    assert bad.claims[0].numbers[0].found_in == "mismatched" and "Round 5" in bad.claims[0].numbers[0].context
+    ok, _ = audit_answer("Round 5 awarded 2.4 GW [0].", [src])
+    assert ok.claims[0].verdict == "supported"
+
+
+def test_an_answer_about_another_period_than_the_one_asked_is_refused(wind, fake_llm):
+    def reply(messages):
+        return f"Helvik Wind reported €268.1 million in revenue for the fourth quarter of 2024 " \
+               f"[{_n_of(messages[-1]['content'], '268.1')}]."
+    fake_llm.queue(reply)
+    a = ask("What revenue did Helvik Wind report for the fourth quarter of 2025?", runtime=wind)
+    assert a.refused and "268.1" not in a.text
+    assert "Q4 2024" in a.refusal_reason and "Q4 2025" in a.refusal_reason
+
+
+def test_a_clause_with_an_invented_figure_is_cut_and_the_rest_stands(wind, fake_llm):
+    def reply(messages):
+        n = _n_of(messages[-1]["content"], "162.3")
+        return f"Helvik's EBITDA was €162.3 million in Q3 2025, an increase of 9.99% [{n}]."
+    fake_llm.queue(reply)
+    a = ask("What was Helvik Wind's EBITDA in the third quarter of 2025?", runtime=wind)
+    assert not a.refused and "162.3" in a.text and "9.99" not in a.text
+    assert a.audit.claims[0].verdict == "supported"
+
+
+def test_a_sentence_whose_only_figure_is_invented_is_not_trimmed():
+    from copilot.audit import trim_invented
+
+    src = source(0, "Revenue was RMB 18.64 billion in H1 2025.")
+    report, text = audit_answer("Revenue rose 4.62% in H1 2025 [0]. Revenue was RMB 18.64 billion, up 4.62% [0].",
+                                [src])
+    trimmed, cut = trim_invented(text, report)
+    assert cut == 1 and trimmed == "Revenue rose 4.62% in H1 2025 [0]. Revenue was RMB 18.64 billion [0]."
+
+
+def test_a_total_over_quarters_is_computed_from_the_table(wind, fake_llm):
+    fake_llm.queue("Helvik Wind generated a lot of electricity.")
+    a = ask("How much electricity did Helvik Wind generate in total from Q1 to Q3 2025?", runtime=wind)
+    assert [c.name for c in a.tool_calls] == ["total"] and a.tool_calls[0].unit == "GWh"
+    assert len(a.tool_calls[0].args) == 3 and not a.refused

@@ -167,3 +167,38 @@ def test_magnet_rows_still_compute():
     [call] = compute("How many more tons went to the United States than to Japan in November 2025?", [us, jp],
                      FakeChat()).calls
     assert call.result == 277 and call.unit == "t"
+
+
+# quarterly shipments of a coffee roaster (one row per quarter), plus a text source with a full-year figure
+ROASTER = row_source(6, *[fact("Alta Roasters", q, v, "t", "green_coffee_shipped_t", "green coffee shipped")
+                          for q, v in (("2024-Q4", 510), ("2025-Q1", 420), ("2025-Q2", 388), ("2025-Q3", 455))])
+ROASTER_TEXT = source(7, "Alta Roasters shipped 1,700 tonnes of green coffee in 2025, it expects.")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How much green coffee did Alta Roasters ship in total in the first three quarters of 2025?", 1263),
+    ("What were Alta Roasters' combined shipments from Q1 to Q2 2025?", 808),
+    ("How many tonnes did Alta Roasters ship in total between Q4 2024 and Q2 2025?", 1318),
+])
+def test_a_total_over_a_stretch_of_periods_sums_one_figure_per_period(question, expected):
+    result = compute(question, [ROASTER, ROASTER_TEXT], FakeChat())
+    assert [c.name for c in result.calls] == ["total"]
+    call = result.calls[0]
+    assert call.result == expected and call.unit == "t"
+    assert " + " in call.formula and len(call.args) == len(call.labels) >= 2
+
+
+def test_a_total_with_a_period_missing_is_not_computed():
+    result = compute("How much green coffee did Alta Roasters ship in total from Q1 to Q4 2025?",
+                     [ROASTER, ROASTER_TEXT], FakeChat().queue('{"tool": "none"}'))
+    assert result.calls == []
+
+
+def test_period_ranges_are_read_from_questions():
+    from copilot.periods import expand, find_range
+
+    assert find_range("sales in the first nine months of 2025") == "2025-01..2025-09"
+    assert find_range("from Q4 2024 to Q2 2025") == "2024-Q4..2025-Q2"
+    assert expand("2024-Q4..2025-Q2") == ["2024-Q4", "2025-Q1", "2025-Q2"]
+    assert find_range("revenue in Q3 2025 compared with Q3 2024") is None
+    assert read_question("How many barrels in total in January to March 2025?").intents == ["total"]
