@@ -276,10 +276,13 @@ def retrieve(state: RunState) -> RunState:
             parts = expand(frame.span) if frame.span else []
             whens = [format_period(p) for p in parts] or [" ".join(format_period(p) for p in frame.periods)]
             room = state.k + 6 + len(parts)
-            for when in whens:
+            for i, when in enumerate(whens):
                 query = f"{name} {rest} {when}"
-                for hit in rt.search(_expanded_query(query, state.knowledge), 5 if not parts else 2):
-                    if hit.chunk.id not in seen and hit.chunk.facts and len(state.hits) < room:
+                found = [h for h in rt.search(_expanded_query(query, state.knowledge), 5) if h.chunk.facts]
+                if parts:  # the best row stated for this period
+                    found = [h for h in found if any(f.period == parts[i] for f in h.chunk.facts)][:1]
+                for hit in found:
+                    if hit.chunk.id not in seen and len(state.hits) < room:
                         seen.add(hit.chunk.id)
                         state.hits.append(hit)
         # typed rows first: they are short, and the calculation is planned from them

@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(180, ge=32, le=2000, description="Chunk size in cl100k tokens.")
     chunk_overlap: int = Field(30, ge=0, le=500, description="Overlap between chunks in tokens.")
     dense_weight: float = Field(0.6, ge=0, le=1, description="Weight of the dense score in hybrid search.")
-    evidence_tokens: int = Field(480, ge=100, description="Token budget for the sources in the prompt.")
-    passage_tokens: int = Field(85, ge=0, description="A text source is cut to the sentences that bear on the "
+    evidence_tokens: int = Field(320, ge=100, description="Token budget for the sources in the prompt.")
+    passage_tokens: int = Field(60, ge=0, description="A text source is cut to the sentences that bear on the "
                                                       "question, within this many tokens (0 = whole chunks).")
     min_relevance: float = Field(0.25, description="Below this best hybrid score the question is refused.")
     embedder: Literal["minilm", "fake"] = Field("minilm", description="'fake' = hashed bag of words, for tests.")

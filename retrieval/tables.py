@@ -256,10 +256,15 @@ def fact_text(fact: FactRow) -> str:
 def row_text(facts: list[FactRow], entity: str, table_title: str, source: str = "", extra: str = "") -> str:
     """The record embedded and shown to the model for one table row: every figure of the row, once, and the
     row's other fields."""
+    periods = {f.period for f in facts}
+    when = ""
+    if len(facts) > 1 and len(periods) == 1 and "" not in periods:  # one period for the whole row: said once
+        when = f", {format_period(facts[0].period)}"
+        facts = [f.model_copy(update={"period": ""}) for f in facts]
     body = "; ".join(fact_text(f) for f in facts)
     where = f" Source: {source}." if source else ""
     more = f" ({extra})" if extra else ""
-    return f"{table_title}, {entity}{more}: {body}.{where}"
+    return f"{table_title}, {entity}{more}{when}: {body}.{where}"
 
 
 def facts_metadata(facts: list[FactRow]) -> dict:
