@@ -81,6 +81,27 @@ def unit_of_text(text: str) -> str:
     return UNITS[" ".join(m.group(0).lower().split())] if m else ""
 
 
+_NAME_BEFORE = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:No\.?\s*)?$")
+_NOT_NAME_WORDS = {"about", "around", "some", "over", "under", "nearly", "almost", "only", "just", "roughly",
+                   "approximately", "another", "all", "and", "but", "the", "its", "their", "these", "those", "each",
+                   "every", "after", "before", "since", "until", "within", "than", "least", "most", "more", "less",
+                   "fewer", "exactly", "with", "from", "for", "into", "onto", "past", "next", "last", "first",
+                   "down", "plus", "minus", "were", "was", "are", "had", "has", "have", "rose", "fell", "grew", "hit",
+                   "reached", "totalled", "totaled", "added", "shipped", "employed", "hired", "opened", "closed"}
+
+
+def _is_name_number(before: str) -> bool:
+    """Does the text before a small bare integer make it part of a name ('Round 5', 'Block 9'), not a figure?"""
+    m = _NAME_BEFORE.search(before)
+    if not m:
+        return False
+    word = m.group(1)
+    return word.lower() not in _NOT_NAME_WORDS and word.lower()[:3] not in _MONTH_STEMS
+
+
+_MONTH_STEMS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+
 def extract_numbers(text: str, words: bool = False) -> list[Number]:
     """Every figure in ``text`` (citation markers ignored), with its unit. Years and days of dates typed apart."""
     clean = strip_citations(text)
@@ -131,6 +152,8 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
             elif is_int and not scale and value <= 31 and (_DATE_BEFORE.search(before)
                                                              or _DATE_AFTER.match(clean[end:])):
                 kind = "date"
+            if kind == "quantity" and is_int and not scale and not unit and value < 100 and _is_name_number(before):
+                continue  # 'Round 5', 'Phase 2', 'Tarnholm 2': part of a name, not a figure
         out.append(Number(raw=clean[start:end].strip(), value=value, kind=kind, start=start, end=end, unit=unit))
     if words:
         for m in _WORD_NUMBER.finditer(clean):

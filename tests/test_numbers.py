@@ -69,3 +69,13 @@ def test_formats_and_roundings():
     assert format_number(2.9e9, "USD") == "$2.9 billion" and format_number(1.5e6, "EUR") == "€1.5 million"
     assert format_number(-11.2843, "%") == "-11.28%" and format_number(6150, "t") == "6,150 t"
     assert numbers_match(226, 225.93) and numbers_match(2.9e9, 2.912e9) and not numbers_match(227, 225.93)
+
+
+def test_a_small_number_that_is_part_of_a_name_is_not_a_figure():
+    from copilot.numbers import extract_numbers
+
+    assert [(n.value, n.unit) for n in extract_numbers("Round 6 will offer 2.4 GW; Phase 2 adds 40 MW at Tarnholm 2.")] \
+        == [(2.4, "GW"), (40, "MW")]
+    assert [n.raw for n in extract_numbers("About 5 ships docked on October 16, 2025; Pier 7 took 3.")] == \
+        ["5", "16", "2025", "3"]
+    assert [n.value for n in extract_numbers("About 5 ships docked")] == [5]
