@@ -297,19 +297,21 @@ _BOUNDARY = re.compile(r"\b(?:after|since|before|until|till|following|prior|ahea
 
 
 def off_period(report: AuditReport, question: str, default_year: str | None = None) -> str | None:
-    """When the question asks about one period (or several, each named) and every sentence of the answer that
-    states a figure gives it for some other period, the answer is about another period: what it covers, else
-    None. Questions that use a period as a boundary ('since 2024', 'compared with Q3') are not judged."""
+    """When the question asks about one period (or several, each named), no sentence of the answer speaks of it,
+    and every sentence that states a figure gives it for some other period, the answer is about another period:
+    what it covers, else None. Questions that use a period as a boundary ('since 2024', 'compared with Q3') are
+    not judged."""
     asked = [p.code for p in find_periods(question, default_year=default_year)]
     if not asked or _BOUNDARY.search(question):
         return None
     stated: list[str] = []
     for claim in report.claims:
-        figures = [t for t in claim.numbers if t.kind not in ("year", "date")]
-        if not figures:
-            continue
         periods = [p.code for p in find_periods(re.sub(r"\[\d+\]", " ", claim.text), default_year=default_year)]
-        if not periods or any(overlaps(p, q) for p in periods for q in asked):
+        if any(overlaps(p, q) for p in periods for q in asked):
+            return None  # some sentence speaks of the asked period ('tariffs from 2026')
+        if not any(t.kind not in ("year", "date") for t in claim.numbers):
+            continue
+        if not periods:
             return None
         stated.extend(p for p in periods if p not in stated)
     if not stated:

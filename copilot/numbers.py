@@ -113,7 +113,10 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
         if m.group("cur") and m.group("cur").strip().isalpha() and start > 0 and clean[start - 1].isalnum():
             continue
         value = float(m.group("num").replace(",", ""))
-        if m.group("neg"):
+        joined = bool(m.group("neg")) and start > 0 and clean[start - 1].isdigit()  # 2025-12, 2020-2024, 10-12
+        if joined:
+            start += 1
+        elif m.group("neg"):
             value = -value
         scale = (m.group("scale") or m.group("attached") or "").lower()
         if scale in ("m", "b") and not m.group("cur") and not _CUR_AFTER.match(clean[m.end():]) \
@@ -149,6 +152,9 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
             before = clean[max(0, start - 12):start]
             if is_int and not scale and not unit and 1900 <= value <= 2100:
                 kind = "year"
+            elif joined and is_int and len(m.group("num")) == 2 and re.search(r"\b(?:19|20)\d{2}(?:-\d{2})?-$",
+                                                                              clean[:start]):
+                kind = "date"  # the month or day of an ISO date
             elif is_int and not scale and value <= 31 and (_DATE_BEFORE.search(before)
                                                              or _DATE_AFTER.match(clean[end:])):
                 kind = "date"

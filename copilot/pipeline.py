@@ -23,7 +23,7 @@ from copilot.citations import render_citations
 from copilot.compute import calculation_citation, compute, named_entities, read_question, _mentions
 from copilot.errors import EmptyCorpus
 from copilot.numbers import extract_numbers, numbers_match
-from copilot.periods import expand, find_periods, format_period, within, year_of
+from copilot.periods import expand, find_periods, format_period, overlaps, within, year_of
 from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
 from copilot.types import Answer, AuditReport, Citation, CorpusKnowledge, SearchHit, Step, Timings, ToolCall, Usage
@@ -91,10 +91,16 @@ def withhold_instructions(text: str) -> str:
     return " ".join(WITHHELD if _INSTRUCTION.search(s) else s for s in sentences(text))
 
 
+_LEANS_BACK = re.compile(r"^\W*(?:it|its|they|their|this|these|those|he|she|his|her|the (?:company|firm|group|plant|"
+                         r"mine|project|bank|fund|agency|ministry|government|board|operator|developer)(?:'s)?)\b", re.I)
+
+
 def passage(text: str, question: str, max_tokens: int, weights: dict[str, float] | None = None) -> str:
     """The sentences of a chunk that bear on the question, best first, then their neighbours while the budget
     allows: the evidence at the size of the claim, not the whole chunk. ``weights`` make a question word found
-    in few of the retrieved passages count more than one found in all of them."""
+    in few of the retrieved passages count more than one found in all of them; the question's most specific name
+    counts double, and a sentence that leans back on the one before ('It is expanding ...') is scored with that
+    name and kept with its antecedent."""
     from copilot.numbers import sentences
     from retrieval.search import lexical_tokens
 
@@ -107,18 +113,33 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
         question = question.replace(p.text, " ")
     wanted = set(lexical_tokens(question))
     stems = {w[:5] for w in wanted}
-    scores = []
-    for s in parts:
+    names = [set(lexical_tokens(n)) for n in named_entities(question)]
+    names = [n for n in names if n]
+    named = max(names, key=lambda n: sum((weights or {}).get(t, 1.0) for t in n) / len(n)) if names else set()
+    scores, credit = [], []
+    for i, s in enumerate(parts):
         toks = lexical_tokens(s)
         hits = {t if t in wanted else next((w for w in wanted if w[:5] == t[:5]), t) for t in set(toks)
                 if t in wanted or t[:5] in stems}
-        scores.append(sum((weights or {}).get(t, 1.0) for t in hits)
+        credit.append(sum((weights or {}).get(t, 1.0) for t in hits if t in named))
+        # 'It is expanding ...' is about the name its previous sentence gives
+        inherited = 2 * credit[i - 1] if i and _LEANS_BACK.match(s) else 0.0  # as if it named it
+        scores.append(sum((weights or {}).get(t, 1.0) for t in hits) + credit[i] + inherited
                       + 0.3 * bool(extract_numbers(s))
                       + 1.0 * any(within(p.code, q) for p in find_periods(s) for q in periods))
     best = max(range(len(parts)), key=lambda i: scores[i])
     keep = {best}
     used = count_tokens(parts[best])
     order = sorted(range(len(parts)), key=lambda i: (-scores[i], abs(i - best)))
+    # a question over two or more periods: first, the best sentence for each asked period the kept ones do not
+    # state yet ('than in H1 2024')
+    stated = {i: {q for p in find_periods(parts[i]) for q in periods if within(p.code, q)} for i in range(len(parts))}
+    covered = set(stated[best])
+    for i in order if len(periods) >= 2 else []:
+        if i not in keep and stated[i] - covered and used + count_tokens(parts[i]) <= max_tokens:
+            keep.add(i)
+            used += count_tokens(parts[i])
+            covered |= stated[i]
     scored = [i for i in order if scores[i] >= 1.0]
     for i in scored + [best - 1, best + 1] + order:
         if 0 <= i < len(parts) and i not in keep:
@@ -128,6 +149,7 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
             if scores[i] > 0 or abs(i - best) == 1:
                 keep.add(i)
                 used += cost
+    keep |= {i - 1 for i in keep if i and _LEANS_BACK.match(parts[i])}  # with its antecedent
     return "\n".join(parts[i].strip() for i in sorted(keep))  # lines kept apart: a heading stays a heading
 
 
@@ -193,12 +215,16 @@ def coverage_gap(question: str, hits: list[SearchHit], knowledge: CorpusKnowledg
                 continue
             if not any(within(sp, p.code) for c in chunks for sp in _chunk_periods(c)):
                 return f"no source covers {format_period(p.code)}"
-    text = " ".join(f"{c.title} {c.text} " + " ".join(f.entity for f in c.facts) for c in chunks)
+    texts = [f"{c.title} {c.text} " + " ".join(f.entity for f in c.facts) for c in chunks]
+    text = " ".join(texts)
     for name in named_entities(question):
         if _mentions(text, name, knowledge):
             continue
+        # a word of the name found in the passages stands for it, unless most passages have it: in an offshore-wind
+        # corpus, 'Offshore' does not make 'Aurora Offshore' covered
         words = [w for w in re.findall(r"[A-Za-z][\w.&-]+", name) if len(w) >= 3]
-        if not any(re.search(r"(?<!\w)" + re.escape(w), text, 0 if len(w) <= 4 else re.I) for w in words):
+        if not any(0 < sum(bool(re.search(r"(?<!\w)" + re.escape(w), t, 0 if len(w) <= 4 else re.I)) for t in texts)
+                   <= max(1, len(texts) // 2) for w in words):
             return f"no source mentions {name}"
     return None
 
@@ -287,6 +313,12 @@ def retrieve(state: RunState) -> RunState:
                         state.hits.append(hit)
         # typed rows first: they are short, and the calculation is planned from them
         state.hits.sort(key=lambda h: not h.chunk.facts)
+        if not frame.intents:
+            # a figure asked for a period: rows of other periods are left out when some row states that period
+            def of_period(h):
+                return any(f.period and overlaps(f.period, p) for f in h.chunk.facts for p in frame.periods)
+            if any(h.chunk.facts and of_period(h) for h in state.hits):
+                state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]
     state.sources = number_sources(state.hits, rt.settings.evidence_tokens, state.standalone,
                                    rt.settings.passage_tokens)
     state.timings.retrieval_s = time.perf_counter() - started

@@ -87,6 +87,7 @@ def test_a_question_of_another_session_is_not_rewritten(wind, fake_llm):
 
 def test_instructions_inside_a_document_never_reach_the_model(wind, fake_llm):
     fake_llm.queue("Brisa's availability was 96.3% in fiscal 2025 [0].")
+    wind.settings.passage_tokens = 0  # whole chunks: the passage that carries the instruction is in the prompt
     ask("What was Brisa Offshore's portfolio availability in fiscal 2025, and what do its shareholders expect?",
         runtime=wind)
     prompt = _prompt(fake_llm)
@@ -202,3 +203,15 @@ def test_a_total_over_quarters_is_computed_from_the_table(wind, fake_llm):
     a = ask("How much electricity did Helvik Wind generate in total from Q1 to Q3 2025?", runtime=wind)
     assert [c.name for c in a.tool_calls] == ["total"] and a.tool_calls[0].unit == "GWh"
     assert len(a.tool_calls[0].args) == 3 and not a.refused
+
+
+def test_a_name_whose_only_word_in_the_sources_is_the_domain_s_common_word_is_refused(wind, fake_llm):
+    a = ask("What was Aurora Offshore's installed capacity in Varland at the end of 2024?", runtime=wind)
+    assert a.refused and "Aurora Offshore" in a.refusal_reason and fake_llm.calls == []
+
+
+def test_a_figure_asked_for_one_period_gets_that_period_s_rows_only(wind, fake_llm):
+    fake_llm.default = "Helvik's revenue was €209.2 million in Q2 2025 [0]."
+    ask("What was Helvik Wind's revenue in Q2 2025?", runtime=wind)
+    rows = [line for line in _prompt(fake_llm).splitlines() if "(table row)" in line]
+    assert rows and all("Q2 2025" in line for line in rows)

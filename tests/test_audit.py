@@ -147,3 +147,28 @@ def test_malformed_jsonl_names_the_line(tmp_path):
     path.write_text('{"question": "q", "text": "t"}\nnot json\n')
     with pytest.raises(ExportFileError, match="bad.jsonl:2"):
         read_jsonl(path)
+
+
+def test_an_answer_about_another_period_is_named_and_a_boundary_period_is_not_judged():
+    from copilot.audit import off_period
+
+    src = source(0, "Port throughput was 1.2 million TEU in Q4 2024 and 1.4 million TEU in Q3 2025.")
+    report, _ = audit_answer("Throughput was 1.2 million TEU in Q4 2024 [0].", [src])
+    assert off_period(report, "What was the port's throughput in Q4 2025?") == \
+        "the sources give figures for Q4 2024, not for Q4 2025"
+    assert off_period(report, "How has throughput moved since Q4 2025?") is None  # a boundary, not the period
+    assert off_period(report, "What was the port's throughput in 2024?") is None  # the answer's period is in it
+    assert off_period(report, "What was the port's throughput?") is None  # no period asked
+    both, _ = audit_answer("Throughput was 1.2 million TEU in Q4 2024 [0]. It was 1.4 million TEU in Q3 2025 [0].",
+                           [src])
+    assert off_period(both, "What was the port's throughput in Q3 2025?") is None
+    mixed, _ = audit_answer("Throughput was 1.2 million TEU in Q4 2024 [0]. A new berth opens in Q4 2025 [0].", [src])
+    assert off_period(mixed, "What was the port's throughput in Q4 2025?") is None  # one sentence speaks of it
+
+
+def test_iso_dates_and_ranges_are_not_negative_figures():
+    from copilot.numbers import extract_numbers
+
+    assert [(n.value, n.kind) for n in extract_numbers("(2025-12) and 2020-2024")] == \
+        [(2025, "year"), (12, "date"), (2020, "year"), (2024, "year")]
+    assert [n.value for n in extract_numbers("it fell -3.5% in May")] == [-3.5]

@@ -131,3 +131,13 @@ def test_search_command_prints_json_hits(monkeypatch):
 def test_every_command_has_help(command):
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 100
+
+
+def test_a_passage_keeps_the_sentence_that_names_what_it_is_about():
+    from copilot.pipeline import passage
+
+    text = ("Harbour Logistics, the largest operator in the bay, added four cranes in 2024 and hired 300 staff. "
+            "It is expanding the North Quay terminal and building a rail link to the inland depot. "
+            "Tariffs on steel rose. Dock labour talks resumed in May. Several rivals cut prices in the spring.")
+    got = passage(text, "Which terminal is Harbour Logistics expanding?", 30)
+    assert "North Quay" in got and "Harbour Logistics" in got
