@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from copilot.errors import LLMUnavailable, ToolInputError
 from copilot.numbers import (CURRENCY_WORDS, UNITS, extract_numbers, format_number, is_signed_kind,
                              sentences_under_headings, unit_of_text)
-from copilot.periods import MONTHS, expand, find_periods, find_range, format_period, overlaps, sort_key, within, year_of
+from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, sort_key, within,
+                             year_of)
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, CorpusKnowledge, ToolCall
 
@@ -44,7 +45,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
                    r"\bgap\b|\bby how (?:many|much)\b|\bhow much did\b.*\b(?:rise|fall|grow|increase|decrease|"
                    r"decline|drop|change|shrink)\b"),
     ("add", r"\bcombined\b|\btogether\b|\bsum of\b|\badded up\b|\bin total\b.*\b(?:and|plus)\b"),
-    ("part_of", r"\b(?:value|worth)\b.*\b(?:of|to|for)\b"),
+    ("part_of", r"^(?=.*(?:\d\s?%|\bpercent\b|\bstake\b|\bshare\b|\bportion\b))"
+                r".*(?:\bvalue\b.*\b(?:of|to|for)\b|\bworth\b)"),
 ]
 _QUESTION_WORDS = {"what", "which", "who", "whom", "how", "why", "when", "where", "did", "does", "do", "is", "are",
                    "was", "were", "given", "by", "in", "the", "a", "an", "compare", "roughly", "about", "and", "of",
@@ -538,6 +540,9 @@ def validate(name: str, args: dict[str, float], frame: Frame, facts: list[Fact],
     if name == "share" and abs(args["part"]) > abs(args["total"]):
         raise ToolInputError("part is larger than total")
     if name in ("implied_prior", "part_of"):
+        pct = inputs.get("pct")
+        if pct is not None and pct.kind != "percent":
+            raise ToolInputError(f"pct={args['pct']:g} is stated as {pct.unit or 'a plain number'}, not a percentage")
         base = inputs.get("current" if name == "implied_prior" else "total")
         if base is not None and base.kind in ("percent", "points", "bp"):
             raise ToolInputError("the base value is a percentage, not a level")

@@ -101,7 +101,7 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     in few of the retrieved passages count more than one found in all of them; the question's most specific name
     counts double, and a sentence that leans back on the one before ('It is expanding ...') is scored with that
     name and kept with its antecedent."""
-    from copilot.numbers import sentences
+    from copilot.numbers import is_heading, sentences
     from retrieval.search import lexical_tokens
 
     parts = sentences(text)
@@ -150,6 +150,8 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
                 keep.add(i)
                 used += cost
     keep |= {i - 1 for i in keep if i and _LEANS_BACK.match(parts[i])}  # with its antecedent
+    # and under its heading: '## Highlights of Q3 2025' gives the lines below it their period
+    keep |= {max(h) for i in keep if (h := [j for j in range(i) if is_heading(parts[j])])}
     return "\n".join(parts[i].strip() for i in sorted(keep))  # lines kept apart: a heading stays a heading
 
 
@@ -311,12 +313,14 @@ def retrieve(state: RunState) -> RunState:
                     if hit.chunk.id not in seen and len(state.hits) < room:
                         seen.add(hit.chunk.id)
                         state.hits.append(hit)
-        # typed rows first: they are short, and the calculation is planned from them
-        state.hits.sort(key=lambda h: not h.chunk.facts)
-        if not frame.intents:
-            # a figure asked for a period: rows of other periods are left out when some row states that period
+        if frame.intents:  # typed rows first: they are short, and the calculation is planned from them
+            state.hits.sort(key=lambda h: not h.chunk.facts)
+        else:
+            # a figure asked for a period: that period's rows first, and rows of other periods left out when some
+            # row states it; otherwise the passages keep their rank
             def of_period(h):
                 return any(f.period and overlaps(f.period, p) for f in h.chunk.facts for p in frame.periods)
+            state.hits.sort(key=lambda h: (not (h.chunk.facts and of_period(h)), -h.score))
             if any(h.chunk.facts and of_period(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]
     state.sources = number_sources(state.hits, rt.settings.evidence_tokens, state.standalone,

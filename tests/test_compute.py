@@ -49,6 +49,8 @@ def NONE():  # noqa: N802 - a model that never proposes a calculation
     ("How many more containers did Port Alpha handle in 2025 than in 2024, and what is that as a percentage "
      "increase?", ["difference", "pct_change"]),
     ("By how much did the index rise?", []),  # one party, one period: stated, not computed
+    ("What is the value of the dredging contract the port signed?", []),  # a stated value, not a share of one
+    ("What is a 12.5% stake in the $2.9 billion fund worth?", ["part_of"]),
 ])
 def test_what_the_question_asks(question, intents):
     assert read_question(question).intents == intents
@@ -202,3 +204,11 @@ def test_period_ranges_are_read_from_questions():
     assert expand("2024-Q4..2025-Q2") == ["2024-Q4", "2025-Q1", "2025-Q2"]
     assert find_range("revenue in Q3 2025 compared with Q3 2024") is None
     assert read_question("How many barrels in total in January to March 2025?").intents == ["total"]
+
+
+def test_a_share_value_needs_a_percentage_not_another_figure():
+    contract = source(0, "Marlin signed a US$415 million contract with Helvik for the 1,100 MW Skarn Bank project.")
+    frame = read_question("What is a 10% stake in Marlin's contract with Helvik worth?")
+    facts = source_facts([contract])
+    with pytest.raises(ToolInputError, match="not a percentage"):
+        validate("part_of", {"total": 415e6, "pct": 1100}, frame, facts, CorpusKnowledge())
