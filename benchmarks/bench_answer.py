@@ -1,9 +1,10 @@
 """Answers on the embedded model, the copilot beside a plain LangChain chain (top chunks stuffed into one prompt, the
-same model and retriever) in the same run, on two question sets: the bundled corpus's and the second-domain corpus's
-(benchmarks/corpus2). For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean
+same model and retriever) in the same run, on three question sets: the bundled corpus's, the second-domain corpus's
+(benchmarks/corpus2: offshore wind, whose failures were read while developing) and the third's (benchmarks/corpus3:
+pharmaceutical cold-chain logistics, written by a helper who had not read the code and kept unseen). For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean
 prompt tokens and the prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2]
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|corpus3]
 Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 
@@ -19,6 +20,8 @@ SETS = {
     "dev": ([ROOT / "corpus"], None),
     "corpus2": ([ROOT / "benchmarks" / "corpus2" / "docs", ROOT / "benchmarks" / "corpus2" / "tables"],
                 ROOT / "benchmarks" / "corpus2" / "questions.jsonl"),
+    "corpus3": ([ROOT / "benchmarks" / "corpus3" / "docs", ROOT / "benchmarks" / "corpus3" / "tables"],
+                ROOT / "benchmarks" / "corpus3" / "questions.jsonl"),
 }
 
 

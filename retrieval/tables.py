@@ -142,6 +142,10 @@ def _unit_phrase(text: str) -> tuple[str, float]:
         return unit, scale
     if low in ("%", "pct", "percent"):
         return "%", 1.0
+    words = text.split()
+    if len(words) >= 2 and words[0].lower() in SCALES and words[0].lower() not in ("m", "b"):  # 'thousand pallets'
+        unit, scale = _unit_phrase(" ".join(words[1:]))
+        return unit, scale * SCALES[words[0].lower()]
     if "/" in text:
         a, b = text.split("/", 1)
         a_cur = CURRENCY_PREFIX.get(a.strip().lower()) or CURRENCY_WORDS.get(a.strip().lower()) or a.strip()
@@ -209,7 +213,10 @@ def table_facts(header: list[str], records: list[dict[str, str]], table: str,
             parsed = parse_cell(rec.get(first("value").name, ""))
             if parsed is not None:
                 value, cell_unit, hedge = parsed
-                unit = rec.get(first("unit").name, "").strip() if first("unit") else ""
+                unit_cell = rec.get(first("unit").name, "").strip() if first("unit") else ""
+                unit, scale = _unit_phrase(unit_cell) if unit_cell else ("", 1.0)
+                if scale != 1 and cell_unit in ("", unit):  # a unit cell 'EUR million' or 'thousand pallets'
+                    value *= scale
                 series = rec.get(first("series").name, "").strip() if first("series") else ""
                 label = rec.get(first("label").name, "").strip() if first("label") else ""
                 qualifier = rec.get(first("qualifier").name, "").strip() if first("qualifier") else hedge

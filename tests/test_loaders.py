@@ -97,3 +97,17 @@ def test_plain_csv_gives_records(tmp_path):
     p = tmp_path / "plain.csv"
     p.write_text("company,ticker\nLynas,LYC\n")
     assert load_file(p).records == ["company: Lynas; ticker: LYC"]
+
+
+def test_a_long_table_s_unit_cell_gives_its_currency_and_scale(tmp_path):
+    from retrieval.loaders import load_file
+
+    path = tmp_path / "metrics.csv"
+    path.write_text("company,quarter,metric,value,unit\n"
+                    "Alta Dairy,Q2 2025,revenue,48.2,EUR million\n"
+                    "Alta Dairy,Q2 2025,milk_collected,126.8,thousand tonnes\n"
+                    "Alta Dairy,Q2 2025,herds,412,farms\n")
+    facts = {f.series: f for f in load_file(path).facts}
+    assert (facts["revenue"].value, facts["revenue"].unit) == (48.2e6, "EUR")
+    assert (facts["milk_collected"].value, facts["milk_collected"].unit) == (126800, "t")
+    assert (facts["herds"].value, facts["herds"].unit) == (412, "farms")
