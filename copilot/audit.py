@@ -11,8 +11,8 @@ import re
 import numpy as np
 
 from copilot.citations import cited_numbers, split_claims
-from copilot.numbers import Number, extract_numbers, numbers_match, sentences_under_headings
-from copilot.periods import MONTHS, find_periods, format_period, overlaps
+from copilot.numbers import Number, extract_numbers, numbered_names, numbers_match, sentences_under_headings
+from copilot.periods import find_periods, format_period, overlaps
 from copilot.types import AuditReport, Citation, ClaimAudit, CorpusKnowledge, NumberTrace, ToolCall
 from prompts import DISCLAIMER, REFUSAL
 from retrieval.search import lexical_tokens
@@ -53,16 +53,6 @@ def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[
                 periods = context_periods(sentence, n.start, n.end, c.date or None, strict=True, heading=heading)
                 out.append((periods, _clause(sentence, n.start, n.end), sentence))
     return out
-
-
-_NUMBERED_NAME = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:No\.?\s*)?(\d{1,3}[A-Za-z]?)\b(?![.,]\d)")
-
-
-def numbered_names(text: str) -> dict[str, str]:
-    """Names made of a word and a number ('Round 5', 'Phase 2', 'Block 9'): word -> number. Months with a day
-    ('October 16') are not names."""
-    return {m.group(1): m.group(2) for m in _NUMBERED_NAME.finditer(text)
-            if m.group(1) not in MONTHS and m.group(1)[:3] not in {x[:3] for x in MONTHS}}
 
 
 def _same_period(a: str, b: str) -> bool:

@@ -81,7 +81,9 @@ def unit_of_text(text: str) -> str:
     return UNITS[" ".join(m.group(0).lower().split())] if m else ""
 
 
-_NAME_BEFORE = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:No\.?\s*)?$")
+_NAME_WORD = r"\b([A-Z][a-z]{2,})\s+(?:No\.?\s*)?"  # the word of a numbered name: 'Round 5', 'Block No. 9'
+_NAME_BEFORE = re.compile(_NAME_WORD + r"$")
+_NUMBERED_NAME = re.compile(_NAME_WORD + r"(\d{1,3}[A-Za-z]?)\b(?![.,]\d)")
 _NOT_NAME_WORDS = {"about", "around", "some", "over", "under", "nearly", "almost", "only", "just", "roughly",
                    "approximately", "another", "all", "and", "but", "the", "its", "their", "these", "those", "each",
                    "every", "after", "before", "since", "until", "within", "than", "least", "most", "more", "less",
@@ -100,6 +102,13 @@ def _is_name_number(before: str) -> bool:
 
 
 _MONTH_STEMS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+
+def numbered_names(text: str) -> dict[str, str]:
+    """Names made of a word and a number ('Round 5', 'Phase 2', 'Block 9'): word -> number. Months with a day
+    ('October 16') are not names."""
+    return {m.group(1): m.group(2) for m in _NUMBERED_NAME.finditer(text)
+            if m.group(1).lower()[:3] not in _MONTH_STEMS}
 
 
 def extract_numbers(text: str, words: bool = False) -> list[Number]:

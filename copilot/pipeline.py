@@ -116,6 +116,9 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     names = [set(lexical_tokens(n)) for n in named_entities(question)]
     names = [n for n in names if n]
     named = max(names, key=lambda n: sum((weights or {}).get(t, 1.0) for t in n) / len(n)) if names else set()
+    # each sentence's asked periods and its token cost, once
+    stated = [{q for p in find_periods(s) for q in periods if within(p.code, q)} for s in parts]
+    cost = [count_tokens(s) for s in parts]
     scores, credit = [], []
     for i, s in enumerate(parts):
         toks = lexical_tokens(s)
@@ -125,33 +128,31 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
         # 'It is expanding ...' is about the name its previous sentence gives
         inherited = 2 * credit[i - 1] if i and _LEANS_BACK.match(s) else 0.0  # as if it named it
         scores.append(sum((weights or {}).get(t, 1.0) for t in hits) + credit[i] + inherited
-                      + 0.3 * bool(extract_numbers(s))
-                      + 1.0 * any(within(p.code, q) for p in find_periods(s) for q in periods))
+                      + 0.3 * bool(extract_numbers(s)) + 1.0 * bool(stated[i]))
     best = max(range(len(parts)), key=lambda i: scores[i])
     keep = {best}
-    used = count_tokens(parts[best])
+    used = cost[best]
     order = sorted(range(len(parts)), key=lambda i: (-scores[i], abs(i - best)))
     # a question over two or more periods: first, the best sentence for each asked period the kept ones do not
     # state yet ('than in H1 2024')
-    stated = {i: {q for p in find_periods(parts[i]) for q in periods if within(p.code, q)} for i in range(len(parts))}
     covered = set(stated[best])
     for i in order if len(periods) >= 2 else []:
-        if i not in keep and stated[i] - covered and used + count_tokens(parts[i]) <= max_tokens:
+        if i not in keep and stated[i] - covered and used + cost[i] <= max_tokens:
             keep.add(i)
-            used += count_tokens(parts[i])
+            used += cost[i]
             covered |= stated[i]
     scored = [i for i in order if scores[i] >= 1.0]
     for i in scored + [best - 1, best + 1] + order:
         if 0 <= i < len(parts) and i not in keep:
-            cost = count_tokens(parts[i])
-            if used + cost > max_tokens:
+            if used + cost[i] > max_tokens:
                 continue
             if scores[i] > 0 or abs(i - best) == 1:
                 keep.add(i)
-                used += cost
+                used += cost[i]
     keep |= {i - 1 for i in keep if i and _LEANS_BACK.match(parts[i])}  # with its antecedent
     # and under its heading: '## Highlights of Q3 2025' gives the lines below it their period
-    keep |= {max(h) for i in keep if (h := [j for j in range(i) if is_heading(parts[j])])}
+    heads = [j for j, s in enumerate(parts) if is_heading(s)]
+    keep |= {h for i in keep if (h := max((j for j in heads if j < i), default=None)) is not None}
     return "\n".join(parts[i].strip() for i in sorted(keep))  # lines kept apart: a heading stays a heading
 
 
