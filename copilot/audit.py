@@ -85,7 +85,7 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
                      pct_tol: float, rel_tol: float) -> str | None:
     """What the cited sources state ``num`` for, when that is another period or another name than the claim's;
     None when some stating place fits the claim (or says nothing to the contrary)."""
-    from copilot.compute import _mentions, named_entities
+    from copilot.compute import _clause, _mentions, named_entities
 
     claim_periods = _claim_periods(claim, num)
     claim_names = named_entities(re.sub(r"\[\d+\]", " ", claim))
@@ -93,6 +93,7 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
     if not contexts:
         return None
     claim_numbered = numbered_names(re.sub(r"\[\d+\]", " ", claim))
+    clause_names = named_entities(re.sub(r"\[\d+\]", " ", _clause(claim, num.start, num.end)), proper_only=True)
     reasons = []
     for (periods, about, sentence), c in contexts:
         if claim_periods and periods and not any(_same_period(a, b) for a in claim_periods for b in periods):
@@ -110,8 +111,37 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
             if any(_mentions(c.text, n, knowledge) for n in claim_names):
                 reasons.append(", ".join(about_names[:2]))
                 continue
+        whole = " ".join((c.text, c.title, c.publisher))
+        if not c.facts and (absent := [n for n in clause_names if not _named_loosely(whole, n, knowledge)]):
+            # the figure's own clause gives it to a name that neither the passage nor its document names
+            reasons.append(_subject(c) or f"a source that does not name {absent[0]}")
+            continue
         return None
     return reasons[0] if reasons else None
+
+
+def _named_loosely(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
+    """``text`` names ``name`` in some form: an alias or short form, an inflection of a one-word name ('Estravian'
+    for 'Estravia'), the initials of a longer one ('US'), or the longer one for its initials."""
+    from copilot.compute import _mentions
+
+    if _mentions(text, name, knowledge):
+        return True
+    words = name.split()
+    if name.isupper() and 2 <= len(name) <= 4 and name.isalpha():  # 'US' for 'United States'
+        return re.search(r"\b" + r"\w*\s+(?:of\s+(?:the\s+)?)?".join(name) + r"\w*", text) is not None
+    if len(words) == 1 and len(name) >= 5:
+        return re.search(r"(?<![\w-])" + re.escape(name[:max(4, len(name) - 2)]), text, re.I) is not None
+    initials = "".join(w[0] for w in words if w[:1].isupper())
+    return len(initials) >= 2 and re.search(rf"\b{initials}\b|\b{'.'.join(initials)}\.", text) is not None
+
+
+def _subject(c: Citation) -> str:
+    """Whom a passage's document is about, by its title's first name (or its publisher)."""
+    from copilot.compute import named_entities
+
+    names = named_entities(c.title, proper_only=True) if c.title else []
+    return names[0] if names else c.publisher
 
 
 def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float) -> bool:
@@ -127,6 +157,10 @@ def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float
             continue  # €450 is not $450
         if num.kind == "money" and cand.kind not in ("money",) and abs(cand.value) < 1e5:
             continue
+        if {num.kind, cand.kind} == {"money", "quantity"} and (num.unit if num.kind == "quantity" else cand.unit):
+            continue  # 1.26 million tonnes is not €1.26 million
+        if num.kind == cand.kind == "quantity" and num.unit and cand.unit and num.unit != cand.unit:
+            continue  # 1,200 MW is not 1,200 t
         if numbers_match(num.value, cand.value, num.kind if num.kind != "date" else "quantity", pct_tol, rel_tol):
             return True
     return False
@@ -193,6 +227,12 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
             else:
                 where = [n for n in by_n if n not in valid and _found(num, nums_of[n], pct_tolerance, rel_tolerance)]
                 found_in = "uncited" if where else "nowhere"
+                stating = [by_n[n] for n in where if by_n[n].kind != "calculation"]
+                if stating and num.kind not in ("year", "date") and len(stating) == len(where):
+                    # a figure from a source the sentence does not cite, which states it for another name or period
+                    other = context_mismatch(claim, num, stating, knowledge, pct_tolerance, rel_tolerance)
+                    if other is not None:
+                        found_in, context = "mismatched", other
             traces.append(NumberTrace(raw=num.raw, value=num.value, kind=num.kind, found_in=found_in, where=where,
                                       context=context))
         support = {}

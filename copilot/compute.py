@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import (CURRENCY_WORDS, UNITS, extract_numbers, format_number, is_signed_kind,
+from copilot.numbers import (CURRENCY_WORDS, UNITS, extract_numbers, format_number, is_signed_kind, numbers_match,
                              sentences_under_headings, unit_of_text)
 from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, sort_key, within,
                              year_of)
@@ -251,6 +251,8 @@ class Frame:
     words: set[str]
     weights: dict[str, float] = field(default_factory=dict)  # a word found in few figures' labels counts more
     span: str = ""  # a stretch of consecutive periods asked about as one ('the first three quarters of 2025')
+    moved: list[str] = field(default_factory=list)  # a change of one party asked about ('by how many euros will
+    # the fee rise?'): computed only where a source gives the two levels ('from €2,400 to €2,950')
 
     def weigh(self, facts: list["Fact"]) -> None:
         labels = [{x[:5] for x in re.findall(r"[a-z][a-z-]+", (f.about + " " + f.entity).lower())} for f in facts]
@@ -278,7 +280,8 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     if intents and intents[0] in _PAIRED and len(periods) < 2 and len(names) < 2 and \
             not re.search(r"\b(?:than|versus|vs\.?|compared (?:with|to)|and)\b", question, re.I):
         # a change or a comparison of one party in one period is stated, not computed ('by how much did X rise?')
-        intents = []
+        moved = [i for i in intents if i in ("difference", "pct_change")]
+        return Frame(question, [], periods, names, unit, premise, words, span=span, moved=moved)
     return Frame(question, intents, periods, names, unit, premise, words, span=span)
 
 
@@ -478,6 +481,50 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
     return plans
 
 
+_CHANGE_VERB = re.compile(r"\b(?:ris(?:e|es|ing|en)|rose|increas\w*|gr[eo]w\w*|fall(?:s|ing|en)?|fell|drop\w*|"
+                          r"declin\w*|rais\w*|climb\w*|jump\w*|reduc\w*|lower\w*|cut|improv\w*|widen\w*|"
+                          r"narrow\w*|went|moved?|chang\w*)\b", re.I)
+
+
+def _move_plans(frame: Frame, facts: list[Fact], wanted: list[str]) -> list[Plan]:
+    """A change the source gives as two levels of one thing ('will rise from €2,400 to €2,950', 'fell to 0.21%
+    from 0.34%'), in the sentence that best fits the question's words: the difference, and the percentage change
+    where the question asks for one."""
+    best, best_fit = None, 0.34
+    for sentence in dict.fromkeys(f.sentence for f in facts if f.sentence):
+        if not _CHANGE_VERB.search(sentence):
+            continue
+        nums = [n for n in extract_numbers(sentence, words=True) if n.kind not in ("year", "date")]
+        for x, y in zip(nums, nums[1:]):
+            if x.kind != y.kind or x.unit != y.unit:
+                continue
+            before_x, before_y = sentence[:x.start], sentence[:y.start]
+            if re.search(r"\bfrom\s*$", before_x, re.I) and re.search(r"\bto\s*$", before_y, re.I):
+                old, new = x, y
+            elif re.search(r"\bto\s*$", before_x, re.I) and re.search(r"\bfrom\s*$", before_y, re.I):
+                old, new = y, x
+            else:
+                continue
+            fit = _word_overlap(frame.words, sentence)
+            if fit > best_fit:
+                best, best_fit = (sentence, old, new), fit
+    if best is None:
+        return []
+    sentence, old, new = best
+    stated = [f for f in facts if f.sentence == sentence]
+    a = next((f for f in stated if numbers_match(f.value, old.value, f.kind)), None)
+    b = next((f for f in stated if numbers_match(f.value, new.value, f.kind)), None)
+    if a is None or b is None or a is b:
+        return []
+    plans = []
+    if "difference" in wanted:
+        plans.append(Plan("difference", {"a": b.value, "b": a.value}, {"a": b, "b": a}, {"a": "to", "b": "from"}))
+    if ("pct_change" in wanted or _asks_percent(frame)) and a.kind not in ("percent", "points", "bp"):
+        plans.append(Plan("pct_change", {"old": a.value, "new": b.value}, {"old": a, "new": b},
+                          {"old": "from", "new": "to"}))
+    return plans
+
+
 def _total_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Plan | None:
     """One figure of one measure for each period of the asked stretch (each stated for exactly that period), for
     the question's most specific name; None unless every period has one."""
@@ -640,11 +687,17 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
     knowledge = knowledge or CorpusKnowledge()
     frame = read_question(question, default_year)
     out = ComputeResult()
-    if not frame.intents:
+    if not frame.intents and not frame.moved:
         return out
     facts = source_facts(sources, knowledge)
     frame.weigh(facts)
+    if not frame.intents:  # a change of one party: computed where a source gives its two levels, else stated
+        out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who)
+                     for p in _move_plans(frame, facts, frame.moved)]
+        return out
     plans = rules_plans(frame, facts, knowledge)
+    if not plans and set(frame.intents) <= {"difference", "pct_change"}:
+        plans = _move_plans(frame, facts, frame.intents)
     if plans:
         out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who) for p in plans]
         return out

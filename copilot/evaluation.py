@@ -85,10 +85,26 @@ def _stated_figures(answer: Answer) -> list:
     return [n for n in extract_numbers(answer.text) if n.kind not in ("year", "date")]
 
 
+_SCALES = (1e3, 1e6, 1e9)
+
+
+def _says(expected: str, text: str, figures: list) -> bool:
+    """The answer says `expected`: word for word, or, for a bare figure, as the same value written at another
+    scale ('101.6' thousand pallets written as '101,600 pallets')."""
+    want = _norm(expected)
+    if want in text:
+        return True
+    if not re.fullmatch(r"-?\d+(\.\d+)?", want):
+        return False
+    w = float(want)
+    return any(abs(n.value - w * scale) < 1e-6 * abs(w * scale) for n in figures for scale in _SCALES)
+
+
 def score(q: Question, a: Answer) -> dict:
     """Each rule of the eval README, as a number or a bool (None where it does not apply)."""
     text = _norm(a.text)
-    must_ok = all(any(_norm(s) in text for s in group) for group in q.must)
+    figures = _stated_figures(a)
+    must_ok = all(any(_says(s, text, figures) for s in group) for group in q.must)
     must_ok = must_ok and not any(_norm(s) in text for s in q.must_not)
     if q.refuse:
         refusal_ok = a.refused and not _stated_figures(a)

@@ -269,6 +269,7 @@ def _short(value: float) -> str:
 
 def _scaled(value: float) -> str:
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if abs(value) >= size:
-            return f"{value / size:,.3f}".rstrip("0").rstrip(".") + f" {word}"
+        if abs(value) >= size:  # as many decimals as the value needs, so a stated 1,931,600 is not shown as 1.932
+            decimals = next((d for d in range(3, 7) if abs(round(value / size, d) * size - value) < 0.5), 6)
+            return f"{value / size:,.{decimals}f}".rstrip("0").rstrip(".") + f" {word}"
     return _short(value)

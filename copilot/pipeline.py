@@ -28,6 +28,7 @@ from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
 from copilot.types import Answer, AuditReport, Citation, CorpusKnowledge, SearchHit, Step, Timings, ToolCall, Usage
 from prompts import DISCLAIMER, REFUSAL, WITHHELD, render
+from retrieval.search import lexical_tokens
 
 _SOFT_REFUSAL = re.compile(r"\b(?:sources?|context|documents?|information)\b[^.]{0,40}\b(?:do(?:es)?n[o']t|"
                            r"do(?:es)? not|did not|is not|are not)\s+(?:say|mention|provide|contain|include|specify|"
@@ -91,8 +92,10 @@ def withhold_instructions(text: str) -> str:
     return " ".join(WITHHELD if _INSTRUCTION.search(s) else s for s in sentences(text))
 
 
-_LEANS_BACK = re.compile(r"^\W*(?:it|its|they|their|this|these|those|he|she|his|her|the (?:company|firm|group|plant|"
-                         r"mine|project|bank|fund|agency|ministry|government|board|operator|developer)(?:'s)?)\b", re.I)
+#: A sentence that leans back on the one before: a pronoun, or a definite common noun ('The site represents ...',
+#: 'These rules ...'); 'The Authority' (a capitalised name) stands alone.
+_LEANS_BACK = re.compile(r"^\W*(?:(?i:it|its|they|their|he|she|his|her)\b|(?:The|This|That|These|Those|Such|the|this|"
+                         r"that|these|those|such)\s+(?:new\s+|same\s+)?[a-z][a-z-]+(?:'s)?\b)")
 
 
 def passage(text: str, question: str, max_tokens: int, weights: dict[str, float] | None = None) -> str:
@@ -119,6 +122,8 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     # each sentence's asked periods and its token cost, once
     stated = [{q for p in find_periods(s) for q in periods if within(p.code, q)} for s in parts]
     cost = [count_tokens(s) for s in parts]
+    figures = [any(n.kind not in ("year", "date") for n in extract_numbers(s)) for s in parts]
+    asks_figure = bool(_ASKS_FIGURE.search(question))
     scores, credit = [], []
     for i, s in enumerate(parts):
         toks = lexical_tokens(s)
@@ -128,8 +133,13 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
         # 'It is expanding ...' is about the name its previous sentence gives
         inherited = 2 * credit[i - 1] if i and _LEANS_BACK.match(s) else 0.0  # as if it named it
         scores.append(sum((weights or {}).get(t, 1.0) for t in hits) + credit[i] + inherited
-                      + 0.3 * bool(extract_numbers(s)) + 1.0 * bool(stated[i]))
+                      + 0.3 * figures[i] + 1.0 * bool(stated[i]))
     best = max(range(len(parts)), key=lambda i: scores[i])
+    figured = [i for i in range(len(parts)) if figures[i] and scores[i] >= 1.0]
+    if asks_figure and not figures[best] and figured:
+        # a question for a figure is answered by a sentence with one; a sentence that only names the subject
+        # ('... opened its hub in Carvane.') comes along as the antecedent of 'The site represents €18.6 million'
+        best = max(figured, key=lambda i: scores[i])
     keep = {best}
     used = cost[best]
     order = sorted(range(len(parts)), key=lambda i: (-scores[i], abs(i - best)))
@@ -314,13 +324,36 @@ def retrieve(state: RunState) -> RunState:
                     if hit.chunk.id not in seen and len(state.hits) < room:
                         seen.add(hit.chunk.id)
                         state.hits.append(hit)
+        def of_period(h):
+            return any(f.period and overlaps(f.period, p) for f in h.chunk.facts for p in frame.periods)
+
+        def of_series(h):  # the row measures something the question names ('revenue', not 'pallets handled')
+            asked = {w[:5] for w in frame.words}
+            return any(w[:5] in asked for f in h.chunk.facts for w in lexical_tokens(f.label or f.series))
+
+        if "share" in frame.intents:  # a share needs its whole: the total row of each table a part comes from
+            tables = {f.table for h in state.hits for f in h.chunk.facts if f.table and not f.is_total}
+            when = " ".join(format_period(p) for p in frame.periods)
+            query = f"total {' '.join(w for w in frame.words if w not in {n.lower() for n in frame.names})} {when}"
+            for hit in rt.search(query, 10):
+                if hit.chunk.id not in seen and any(
+                        f.table in tables and (f.is_total or state.knowledge.is_total(f.entity))
+                        for f in hit.chunk.facts):
+                    seen.add(hit.chunk.id)
+                    state.hits.append(hit)
         if frame.intents:  # typed rows first: they are short, and the calculation is planned from them
-            state.hits.sort(key=lambda h: not h.chunk.facts)
+            # (for a share, a total row right after the rows of the names asked about)
+            def rank(h):
+                total = "share" in frame.intents and any(f.is_total or state.knowledge.is_total(f.entity)
+                                                         for f in h.chunk.facts)
+                named = any(_mentions(f.entity, n, state.knowledge) for f in h.chunk.facts for n in frame.names)
+                return (not h.chunk.facts, not (named or total), not of_series(h))
+            state.hits.sort(key=rank)
+            if frame.periods and not frame.span and any(h.chunk.facts and of_period(h) for h in state.hits):
+                state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]  # Q3 rows for H1 left out
         else:
             # a figure asked for a period: that period's rows first, and rows of other periods left out when some
             # row states it; otherwise the passages keep their rank
-            def of_period(h):
-                return any(f.period and overlaps(f.period, p) for f in h.chunk.facts for p in frame.periods)
             state.hits.sort(key=lambda h: (not (h.chunk.facts and of_period(h)), -h.score))
             if any(h.chunk.facts and of_period(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]

@@ -5,7 +5,7 @@ import pytest
 
 from copilot.audit import audit_answer
 from copilot.history import History
-from copilot.pipeline import ask
+from copilot.pipeline import ask, passage
 from copilot.settings import PROJECT_ROOT
 from prompts import REFUSAL, WITHHELD
 from tests.helpers import source
@@ -113,6 +113,29 @@ def test_a_figure_stated_for_another_name_is_flagged():
     assert ok.claims[0].verdict == "supported"
 
 
+def test_a_figure_from_a_document_about_another_company_is_flagged():
+    src = source(0, "## Highlights\n- Operating margin of 12.7%, up from 11.9% a year earlier.").model_copy(
+        update={"title": "Harbin Dairy Cooperative - Results for Q2 2025"})
+    bad, _ = audit_answer("Lindqvist Farms reported an operating margin of 12.7% in Q2 2025 [0].", [src])
+    assert bad.claims[0].numbers[0].found_in == "mismatched" and "Harbin Dairy" in bad.claims[0].numbers[0].context
+    ok, _ = audit_answer("Harbin Dairy Cooperative reported an operating margin of 12.7% [0].", [src])
+    assert ok.claims[0].verdict == "supported"
+    us, _ = audit_answer("The US margin was 12.7% [0].", [src.model_copy(update={"title": "United States dairy"})])
+    assert us.claims[0].verdict == "supported"  # 'US' for 'United States'
+    adj, _ = audit_answer("Norland's milk output rose 4% [0].", [source(0, "Norlandic milk output rose 4% in 2025.")])
+    assert adj.claims[0].verdict == "supported"  # 'Norlandic' names 'Norland'
+
+
+def test_a_figure_in_one_unit_is_not_found_in_another():
+    src = source(0, "Fines totalling €1.26 million were imposed; the fleet carried 3,400 t and generated 3,400 MWh.")
+    tonnes, _ = audit_answer("Emissions were 1,260,000 tonnes [0].", [src])
+    assert tonnes.claims[0].numbers[0].found_in == "nowhere"
+    ok, _ = audit_answer("Fines came to 1,260,000 euros [0].", [src])
+    assert ok.claims[0].numbers[0].found_in == "cited"
+    energy, _ = audit_answer("The fleet generated 3,400 MWh [0].", [src])
+    assert energy.claims[0].numbers[0].found_in == "cited"
+
+
 def test_a_word_opening_a_sentence_is_not_taken_for_another_name():
     src = source(0, "Baohai Windtech reported results for H1 2025. Gross margin was 17.8% in H1 2025.")
     report, _ = audit_answer("Baohai Windtech's gross margin was 17.8% in H1 2025 [0].", [src])
@@ -216,3 +239,28 @@ def test_a_figure_asked_for_one_period_gets_that_period_s_rows_only(wind, fake_l
     ask("What was Helvik Wind's revenue in Q2 2025?", runtime=wind)
     rows = [line for line in _prompt(fake_llm).splitlines() if "(table row)" in line]
     assert rows and all("Q2 2025" in line for line in rows)
+
+
+def test_a_share_question_brings_the_total_row_of_the_part_table(runtime, fake_llm, tmp_path):
+    regions = ["Lakeside", "Hillcrest", "Marshend", "Dunmore", "Eastgate", "Fernvale", "Gorsey", "Harwick"]
+    lines = ["Region,Crates 2023 (thousand),Crates 2024 (thousand)"]
+    lines += [f"{r},{100 + 10 * i}.5,{120 + 10 * i}.5" for i, r in enumerate(regions)]
+    lines.append("Total,1084.0,1244.0")
+    folder = tmp_path / "crates"
+    folder.mkdir()
+    (folder / "regional_crates.csv").write_text("\n".join(lines) + "\n")
+    runtime.ingest([folder], progress=False)
+    runtime.settings.min_relevance = 0.0  # the fake embedder's scores are not a relevance; the rows are the point
+    fake_llm.default = "Lakeside handled 100,500 crates in 2023 [0]."
+    a = ask("What share of the national crate volume in 2023 came from the Lakeside region?", runtime=runtime)
+    [call] = a.tool_calls
+    assert call.name == "share" and call.args == {"part": 100500.0, "total": 1084000.0}
+
+
+def test_a_question_for_a_figure_gets_the_sentence_with_the_figure_and_its_antecedent():
+    text = ("NEWS\nOrwell, 2 May 2025 - Brackwater Mills today opened its new flour mill in Orwell, the largest town "
+            "of the eastern plain, after two years of building work. The site represents an investment of £41.3 "
+            "million and adds 900 tonnes of daily capacity. Of the new capacity, 600 tonnes go to bread flour. At full "
+            "load the mill can ship up to 25 lorries per day.")
+    got = passage(text, "How much did Brackwater Mills invest in its Orwell mill?", 60)
+    assert "£41.3 million" in got and "Brackwater Mills today opened" in got

@@ -212,3 +212,19 @@ def test_a_share_value_needs_a_percentage_not_another_figure():
     facts = source_facts([contract])
     with pytest.raises(ToolInputError, match="not a percentage"):
         validate("part_of", {"total": 415e6, "pct": 1100}, frame, facts, CorpusKnowledge())
+
+
+def test_a_change_given_as_two_levels_is_computed_for_one_party():
+    port = source(0, "The harbour board said the berth fee will rise from £1,800 to £2,070 per call from April. "
+                     "Container volume was 41,000 TEU in March.")
+    llm = FakeChat()
+    result = compute("By how many pounds will the berth fee go up?", [port], llm)
+    assert [(c.name, c.result) for c in result.calls] == [("difference", 270)] and llm.calls == []
+    both = compute("How much will the berth fee rise, in pounds and in percent?", [port], llm)
+    assert [(c.name, round(c.result, 1)) for c in both.calls] == [("difference", 270), ("pct_change", 15.0)]
+    later = source(0, "Spot freight fell to $1,240 per box in June from $1,610 in May.")
+    assert [c.result for c in compute("By how much did spot freight fall?", [later], llm).calls] == [-370]
+    # a range is not a change, and a question about something else takes nothing from the sentence
+    ranged = source(0, "Compliance will cost between €9 million and €12 million, from 3 to 5 years of work.")
+    assert compute("By how much will compliance costs rise?", [ranged], llm).calls == []
+    assert compute("By how many pounds will the pilotage charge rise?", [port], llm).calls == []

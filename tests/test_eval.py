@@ -32,6 +32,14 @@ def test_numbers_compare_without_separators():
     assert score(q, _answer("Exports reached 6,150 t [0]."))["correct"]
 
 
+def test_a_figure_counts_when_written_at_another_scale():
+    q = Question("f", "factual", "q", must=[["101.6"]])  # the source says 101.6 thousand crates
+    assert score(q, _answer("The depot handled 101,600 crates [0]."))["correct"]
+    assert score(q, _answer("The depot handled 101.6 thousand crates [0]."))["correct"]
+    assert not score(q, _answer("The depot handled 101,500 crates [0]."))["correct"]
+    assert not score(q, _answer("The depot handled 1,016 crates [0]."))["correct"]
+
+
 def test_citation_recall_looks_only_at_cited_sources():
     assert score(FACT, _answer("India approved $816 million [0]."))["citation_recall"] == 1.0
     assert score(FACT, _answer("India approved $816 million.", cites=()))["citation_recall"] == 0.0
