@@ -111,10 +111,12 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
             if any(_mentions(c.text, n, knowledge) for n in claim_names):
                 reasons.append(", ".join(about_names[:2]))
                 continue
-        whole = " ".join((c.text, c.title, c.publisher))
-        if not c.facts and (absent := [n for n in clause_names if not _named_loosely(whole, n, knowledge)]):
-            # the figure's own clause gives it to a name that neither the passage nor its document names
-            reasons.append(_subject(c) or f"a source that does not name {absent[0]}")
+        whole = " ".join((c.text, re.sub(r"[_-]+", " ", c.title), c.publisher))
+        subject = _subject(c)
+        if not c.facts and subject and any(not _named_loosely(whole, n, knowledge)
+                                           and not _named_loosely(subject, n, knowledge) for n in clause_names):
+            # the figure's own clause gives it to a name that the passage never names, in a document about another
+            reasons.append(subject)
             continue
         return None
     return reasons[0] if reasons else None
@@ -128,8 +130,9 @@ def _named_loosely(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
     if _mentions(text, name, knowledge):
         return True
     words = name.split()
-    if name.isupper() and 2 <= len(name) <= 4 and name.isalpha():  # 'US' for 'United States'
-        return re.search(r"\b" + r"\w*\s+(?:of\s+(?:the\s+)?)?".join(name) + r"\w*", text) is not None
+    if name.isupper() and 2 <= len(name) <= 5 and name.isalpha():  # 'US' for 'United States', 'emda_rules'
+        return re.search(r"\b" + r"\w*\s+(?:of\s+(?:the\s+)?)?".join(name) + r"\w*", text) is not None or \
+            re.search(rf"\b{name}\b", text, re.I) is not None
     if len(words) == 1 and len(name) >= 5:
         return re.search(r"(?<![\w-])" + re.escape(name[:max(4, len(name) - 2)]), text, re.I) is not None
     initials = "".join(w[0] for w in words if w[:1].isupper())
@@ -137,11 +140,13 @@ def _named_loosely(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
 
 
 def _subject(c: Citation) -> str:
-    """Whom a passage's document is about, by its title's first name (or its publisher)."""
+    """Whom a passage's document is about: its publisher, or else the first name in its title."""
     from copilot.compute import named_entities
 
+    if c.publisher:
+        return c.publisher
     names = named_entities(c.title, proper_only=True) if c.title else []
-    return names[0] if names else c.publisher
+    return names[0] if names else ""
 
 
 def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float) -> bool:

@@ -26,7 +26,8 @@ from copilot.numbers import extract_numbers, numbers_match
 from copilot.periods import expand, find_periods, format_period, overlaps, within, year_of
 from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
-from copilot.types import Answer, AuditReport, Citation, CorpusKnowledge, SearchHit, Step, Timings, ToolCall, Usage
+from copilot.types import (Answer, AuditReport, Citation, CorpusKnowledge, NumberTrace, SearchHit, Step, Timings,
+                           ToolCall, Usage)
 from prompts import DISCLAIMER, REFUSAL, WITHHELD, render
 from retrieval.search import lexical_tokens
 
@@ -70,6 +71,7 @@ class RunState:
     tool_calls: list[ToolCall] = field(default_factory=list)  # compute
     rejected: list[str] = field(default_factory=list)
     draft: str | None = None  # generate
+    messages: list[dict] = field(default_factory=list)  # the draft's prompt, for a correction round
     text: str = ""
     invented: list[int] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
@@ -436,6 +438,7 @@ def generate(state: RunState) -> RunState:
         messages = [{"role": "system", "content": render("ANSWER_SYSTEM")},
                     {"role": "user", "content": render("ANSWER_USER", sources=format_sources(state.sources),
                                                        question=state.standalone)}]
+        state.messages = list(messages)
         result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
         state.draft = result.text
         state.usage = Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
@@ -452,14 +455,21 @@ def generate(state: RunState) -> RunState:
                 state.on_token("\n")
             result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
             state.draft = result.text
-            state.usage = Usage(prompt_tokens=state.usage.prompt_tokens + result.prompt_tokens,
-                                completion_tokens=state.usage.completion_tokens + result.completion_tokens)
+            state.usage = _plus(state.usage, result)
             if looks_refused(state.draft):
                 state.refusal = "the model found no answer in the sources"
         text, state.invented = render_citations(state.draft, {c.n for c in state.sources})
         state.text = _state_calculations(text, state.tool_calls)
     state.timings.generation_s = time.perf_counter() - started
     return state
+
+
+def _plus(usage: Usage, result) -> Usage:
+    """The tokens of one more model call added to a question's usage."""
+    cached = [c for c in (usage.cached_prompt_tokens, result.cached_tokens) if c is not None]
+    return Usage(prompt_tokens=usage.prompt_tokens + result.prompt_tokens,
+                 completion_tokens=usage.completion_tokens + result.completion_tokens,
+                 cached_prompt_tokens=sum(cached) if cached else None)
 
 
 def looks_refused(text: str) -> bool:
@@ -488,40 +498,25 @@ def _state_calculations(text: str, calls: list[ToolCall]) -> str:
 def audit_step(state: RunState) -> RunState:
     rt = state.runtime
     started = time.perf_counter()
-
-    def check(text: str):
-        return audit_answer(text, state.sources, state.tool_calls, embedder=rt.embedder,
-                            pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
-                            number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
-                            knowledge=state.knowledge)
-
     if state.refusal is None:
         state.report("check", "checking every claim against its sources")
-        report, text = check(state.text)
-        text, repaired = repair_citations(text, report, state)
-        if repaired:
-            report, text = check(text)
-            report.citations_repaired = repaired
-        text, cut = trim_invented(text, report)
-        if cut:
-            report, text = check(text)
-        if state.tool_calls and not any(c.verdict == "supported" for c in report.claims):
-            # the draft around a calculation stands on nothing: the code states the calculation alone
-            report, text = check(_state_calculations("", state.tool_calls))
-        reason = None
-        mismatched = [c for c in report.claims if any(t.found_in == "mismatched" for t in c.numbers)]
-        if mismatched:
-            # a figure attributed to another period or name: the claim goes, the rest stands
-            kept = [c.text for c in report.claims if c not in mismatched]
-            if kept and any(c.verdict in ("supported", "partial") for c in report.claims if c not in mismatched):
-                report, text = check(" ".join(kept))
-                report.dropped_claims += len(mismatched)
-            else:
-                trace = next(t for t in mismatched[0].numbers if t.found_in == "mismatched")
-                reason = f"the draft gave a figure that the sources state for {trace.context}, not for what was asked"
-        if reason is None and not state.tool_calls:
-            reason = off_period(report, state.standalone, _default_year(state.sources))
-        reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls))
+        report, text, reason, mismatch = _audited(state, state.text)
+        if mismatch is not None and not state.tool_calls:
+            # a figure given for another period or name: the model is told so once, and its new draft audited
+            state.report("write", f"the draft gave {mismatch.raw} for {mismatch.context}; asking for a correction")
+            if state.on_token:
+                state.on_token("\n")
+            result = rt.llm.chat(state.messages + [
+                {"role": "assistant", "content": state.draft},
+                {"role": "user", "content": render("ANSWER_CORRECT", figure=mismatch.raw, stated=mismatch.context,
+                                                   asked=_asked_about(state.standalone))}],
+                max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
+            state.usage = _plus(state.usage, result)
+            if not looks_refused(result.text):
+                state.draft = result.text
+                fixed, invented = render_citations(result.text, {c.n for c in state.sources})
+                state.invented += invented
+                report, text, reason, _ = _audited(state, fixed)
         if reason is not None:
             state.refusal = reason
         else:
@@ -535,6 +530,53 @@ def audit_step(state: RunState) -> RunState:
         state.audit, _ = audit_answer(state.text, state.sources, [], invented_removed=len(state.invented))
     state.timings.audit_s = time.perf_counter() - started
     return state
+
+
+def _asked_about(question: str) -> str:
+    """What a question asks about, in a few words: its periods and names ('31 March 2024', 'Tern Power, Q3 2025')."""
+    frame = read_question(question)
+    parts = frame.names[:2] + [format_period(p) for p in frame.periods[:2]]
+    return ", ".join(parts) or "what the question names"
+
+
+def _audited(state: RunState, text: str) -> tuple[AuditReport, str, str | None, NumberTrace | None]:
+    """The audit of a draft, with what follows from it: wrong citations moved, invented clauses cut, mismatched
+    claims dropped. Returns the report, the text that stands, a reason to refuse (or None) and, when that reason is
+    a figure given for another period or name, that figure."""
+    rt = state.runtime
+
+    def check(t: str):
+        return audit_answer(t, state.sources, state.tool_calls, embedder=rt.embedder,
+                            pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
+                            number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
+                            knowledge=state.knowledge)
+
+    report, text = check(text)
+    text, repaired = repair_citations(text, report, state)
+    if repaired:
+        report, text = check(text)
+        report.citations_repaired = repaired
+    text, cut = trim_invented(text, report)
+    if cut:
+        report, text = check(text)
+    if state.tool_calls and not any(c.verdict == "supported" for c in report.claims):
+        # the draft around a calculation stands on nothing: the code states the calculation alone
+        report, text = check(_state_calculations("", state.tool_calls))
+    reason, trace = None, None
+    mismatched = [c for c in report.claims if any(t.found_in == "mismatched" for t in c.numbers)]
+    if mismatched:
+        # a figure attributed to another period or name: the claim goes, the rest stands
+        kept = [c.text for c in report.claims if c not in mismatched]
+        if kept and any(c.verdict in ("supported", "partial") for c in report.claims if c not in mismatched):
+            report, text = check(" ".join(kept))
+            report.dropped_claims += len(mismatched)
+        else:
+            trace = next(t for t in mismatched[0].numbers if t.found_in == "mismatched")
+            reason = f"the draft gave a figure that the sources state for {trace.context}, not for what was asked"
+    if reason is None and not state.tool_calls:
+        reason = off_period(report, state.standalone, _default_year(state.sources))
+    reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls))
+    return report, text, reason, trace
 
 
 def repair_citations(text: str, report: AuditReport, state: RunState) -> tuple[str, list[str]]:

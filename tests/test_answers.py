@@ -157,12 +157,20 @@ def test_a_heading_gives_its_period_to_the_lines_under_it():
 
 def test_an_answer_resting_on_a_mismatched_figure_is_corrected_or_refused(wind, fake_llm):
     def reply(messages):
-        n = _n_of(messages[-1]["content"], "201.4")
+        n = _n_of(messages[1]["content"], "201.4")
         return f"Helvik's revenue was €201.4 million in the third quarter of 2025 [{n}]."
-    fake_llm.queue(reply)
+    fake_llm.queue(reply, reply)  # the draft, and the same figure again when told it is 2024's
     wind.settings.evidence_tokens = 600  # the fake embedder ranks the passage low: room for it
     a = ask("What was Helvik Wind's revenue in the third quarter of 2025?", runtime=wind)
     assert a.refused and "201.4" not in a.text and "2024" in a.refusal_reason
+    correction = fake_llm.calls[-1]["messages"][-1]["content"]
+    assert "201.4" in correction and "Q3 2024" in correction
+
+    def right(messages):
+        return f"Helvik's revenue was €236.9 million in the third quarter of 2025 [{_n_of(messages[1]['content'], '236.9')}]."
+    fake_llm.queue(reply, right)
+    fixed = ask("What was Helvik Wind's revenue in the third quarter of 2025?", runtime=wind)
+    assert not fixed.refused and "236.9" in fixed.text and "201.4" not in fixed.text
 
 
 def test_a_citation_to_the_wrong_source_is_moved_to_the_one_that_supports_it_and_recorded(wind, fake_llm):
