@@ -124,6 +124,13 @@ def test_a_figure_from_a_document_about_another_company_is_flagged():
     assert us.claims[0].verdict == "supported"  # 'US' for 'United States'
     adj, _ = audit_answer("Norland's milk output rose 4% [0].", [source(0, "Norlandic milk output rose 4% in 2025.")])
     assert adj.claims[0].verdict == "supported"  # 'Norlandic' names 'Norland'
+    filed = source(0, "The levy will rise to 3.1% in 2026.").model_copy(
+        update={"title": "nvwa_levy_notice", "publisher": "Norland Food Authority"})
+    named, _ = audit_answer("The NVWA levy will rise to 3.1% in 2026 [0].", [filed])
+    assert named.claims[0].verdict == "supported"  # the file's name names it
+    us, _ = audit_answer("The NVWA says the levy will rise to 3.1% for us [0].", [filed.model_copy(
+        update={"title": "levy notice", "text": "The levy will rise to 3.1% in 2026 for us."})])
+    assert us.claims[0].numbers[0].found_in == "mismatched"  # 'us' is not a name
 
 
 def test_a_figure_in_one_unit_is_not_found_in_another():
