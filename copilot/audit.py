@@ -116,7 +116,8 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
         subject = _subject(c)
         if not c.facts and subject and any(not _named_loosely(whole, n, knowledge)
                                            and not _named_loosely(subject, n, knowledge) for n in clause_names):
-            # the figure's own clause gives it to a name that the passage never names, in a document about another
+            # the figure's own clause gives it to a name that the passage never names, in a document published by
+            # another
             reasons.append(subject)
             continue
         return None
@@ -140,13 +141,9 @@ def _named_loosely(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
 
 
 def _subject(c: Citation) -> str:
-    """Whom a passage's document is about: its publisher, or else the first name in its title."""
-    from copilot.compute import named_entities
-
-    if c.publisher:
-        return c.publisher
-    names = named_entities(c.title, proper_only=True) if c.title else []
-    return names[0] if names else ""
+    """Whom a passage's document is about, when it says: its publisher. (A title's capitalised words are too often
+    a headline's, not a name.)"""
+    return c.publisher
 
 
 def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float) -> bool:

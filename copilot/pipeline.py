@@ -377,8 +377,30 @@ def evidence_gate(question: str, hits: list[SearchHit], sources: list[Citation],
     if max(h.dense for h in hits) < min_relevance:
         return "no stored passage is close to the question"
     implied = "implied_prior" in read_question(question).intents
-    return coverage_gap(question, hits, knowledge or CorpusKnowledge(), implied) or (
+    return coverage_gap(question, hits, knowledge or CorpusKnowledge(), implied) or topic_gap(question, hits) or (
         None if implied else figure_gap(question, hits))
+
+
+def topic_gap(question: str, hits: list[SearchHit]) -> str | None:
+    """A question for a figure of a thing that no retrieved passage mentions in any form: two adjacent content
+    words of the question ('carbon emissions') neither of which any passage contains, even as part of a word."""
+    if not _ASKS_FIGURE.search(question):
+        return None
+    frame = read_question(question)
+    for p in find_periods(question):
+        question = question.replace(p.text, " ")
+    name_words = {w.lower().strip("'s") for n in frame.names for w in n.split()}
+    text = " ".join(f"{h.chunk.title} {h.chunk.text}" for h in hits).lower()
+    run: list[str] = []
+    for word in re.findall(r"[A-Za-z][A-Za-z-]+", question):
+        w = word.lower()
+        if w in frame.words and w not in name_words and len(w) >= 4 and w[:5] not in text:
+            run.append(word)
+            if len(run) == 2:
+                return f"no source mentions {' '.join(run)}"
+        else:
+            run = []
+    return None
 
 
 _ASKS_FIGURE = re.compile(r"^\s*(?:how (?:much|many)\b|what (?:was|were|is|are)\b|what \w+ (?:did|does|do)\b.*\b"
@@ -501,8 +523,9 @@ def audit_step(state: RunState) -> RunState:
     if state.refusal is None:
         state.report("check", "checking every claim against its sources")
         report, text, reason, mismatch = _audited(state, state.text)
-        if mismatch is not None and not state.tool_calls:
-            # a figure given for another period or name: the model is told so once, and its new draft audited
+        if mismatch is not None and not state.tool_calls and _correctable(state, mismatch):
+            # a figure given for another period or name, where a source states one of that kind for what was
+            # asked: the model is told so once, and its new draft audited
             state.report("write", f"the draft gave {mismatch.raw} for {mismatch.context}; asking for a correction")
             if state.on_token:
                 state.on_token("\n")
@@ -530,6 +553,26 @@ def audit_step(state: RunState) -> RunState:
         state.audit, _ = audit_answer(state.text, state.sources, [], invented_removed=len(state.invented))
     state.timings.audit_s = time.perf_counter() - started
     return state
+
+
+def _correctable(state: RunState, trace: NumberTrace) -> bool:
+    """Some source states a figure of the same kind and unit as ``trace`` for the question's periods and names:
+    there is a right figure to correct to (a figure the sources never state for the asked period is not)."""
+    from copilot.compute import source_facts
+
+    frame = read_question(state.standalone, _default_year(state.sources))
+    stated = extract_numbers(trace.raw)
+    unit = stated[0].unit if stated else ""
+    for f in source_facts(state.sources, state.knowledge):
+        if f.kind != trace.kind or (f.unit or "") != unit or numbers_match(f.value, trace.value, f.kind):
+            continue
+        if frame.periods and not any(within(p, q) and within(q, p) for p in f.periods for q in frame.periods):
+            continue
+        if frame.names and not any(_mentions(" ".join([f.entity, *f.names, f.about]), n, state.knowledge)
+                                   for n in frame.names):
+            continue
+        return True
+    return False
 
 
 def _asked_about(question: str) -> str:

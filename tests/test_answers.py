@@ -115,12 +115,12 @@ def test_a_figure_stated_for_another_name_is_flagged():
 
 def test_a_figure_from_a_document_about_another_company_is_flagged():
     src = source(0, "## Highlights\n- Operating margin of 12.7%, up from 11.9% a year earlier.").model_copy(
-        update={"title": "Harbin Dairy Cooperative - Results for Q2 2025"})
+        update={"title": "Results for Q2 2025", "publisher": "Harbin Dairy Cooperative"})
     bad, _ = audit_answer("Lindqvist Farms reported an operating margin of 12.7% in Q2 2025 [0].", [src])
     assert bad.claims[0].numbers[0].found_in == "mismatched" and "Harbin Dairy" in bad.claims[0].numbers[0].context
     ok, _ = audit_answer("Harbin Dairy Cooperative reported an operating margin of 12.7% [0].", [src])
     assert ok.claims[0].verdict == "supported"
-    us, _ = audit_answer("The US margin was 12.7% [0].", [src.model_copy(update={"title": "United States dairy"})])
+    us, _ = audit_answer("The US margin was 12.7% [0].", [src.model_copy(update={"publisher": "United States Dairy"})])
     assert us.claims[0].verdict == "supported"  # 'US' for 'United States'
     adj, _ = audit_answer("Norland's milk output rose 4% [0].", [source(0, "Norlandic milk output rose 4% in 2025.")])
     assert adj.claims[0].verdict == "supported"  # 'Norlandic' names 'Norland'
@@ -178,6 +178,14 @@ def test_an_answer_resting_on_a_mismatched_figure_is_corrected_or_refused(wind, 
     fake_llm.queue(reply, right)
     fixed = ask("What was Helvik Wind's revenue in the third quarter of 2025?", runtime=wind)
     assert not fixed.refused and "236.9" in fixed.text and "201.4" not in fixed.text
+
+
+def test_no_correction_is_asked_for_when_no_source_states_a_figure_for_what_was_asked(wind, fake_llm):
+    def reply(messages):
+        return f"Helvik Wind's revenue was €268.1 million in Q4 2025 [{_n_of(messages[1]['content'], '268.1')}]."
+    fake_llm.queue(reply)  # one reply only: a correction round would find none queued and fail
+    a = ask("What revenue did Helvik Wind report for the fourth quarter of 2025?", runtime=wind)
+    assert a.refused and "268.1" not in a.text and len(fake_llm.calls) == 1
 
 
 def test_a_citation_to_the_wrong_source_is_moved_to_the_one_that_supports_it_and_recorded(wind, fake_llm):
@@ -279,3 +287,12 @@ def test_a_question_for_a_figure_gets_the_sentence_with_the_figure_and_its_antec
             "load the mill can ship up to 25 lorries per day.")
     got = passage(text, "How much did Brackwater Mills invest in its Orwell mill?", 60)
     assert "£41.3 million" in got and "Brackwater Mills today opened" in got
+
+
+def test_a_figure_of_a_thing_no_passage_mentions_is_refused_before_the_model(wind, fake_llm):
+    a = ask("What were the total methane emissions of Helvik Wind's fleet in 2024?", runtime=wind)
+    assert a.refused and "methane emissions" in a.refusal_reason and fake_llm.calls == []
+    # one unfamiliar word is not enough: 'earn' is not in the sources, 'revenue' is
+    fake_llm.queue(lambda m: f"Helvik's revenue was €236.9 million in Q3 2025 [{_n_of(m[1]['content'], '236.9')}].")
+    ok = ask("How much revenue did Helvik Wind earn in the third quarter of 2025?", runtime=wind)
+    assert not ok.refused
