@@ -1,10 +1,14 @@
 """Answers on the embedded model, the copilot beside a plain LangChain chain (top chunks stuffed into one prompt, the
-same model and retriever) in the same run, on three question sets: the bundled corpus's, the second-domain corpus's
-(benchmarks/corpus2: offshore wind, whose failures were read while developing) and the third's (benchmarks/corpus3:
-pharmaceutical cold-chain logistics, written by a helper who had not read the code and kept unseen). For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean
-prompt tokens and the prompt-cache hit.
+same model and retriever) in the same run, on four question sets:
+- dev: the bundled corpus's questions;
+- corpus2: offshore wind (its failures were read while developing);
+- corpus3: pharmaceutical cold-chain logistics (written by a helper who had not read the code; its failures were
+  read in a later session);
+- corpus4: grain storage and rail freight (written by another such helper, and kept unseen).
+For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean prompt tokens and the
+prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|corpus3]
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|corpus3|corpus4]
 Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 
@@ -22,6 +26,8 @@ SETS = {
                 ROOT / "benchmarks" / "corpus2" / "questions.jsonl"),
     "corpus3": ([ROOT / "benchmarks" / "corpus3" / "docs", ROOT / "benchmarks" / "corpus3" / "tables"],
                 ROOT / "benchmarks" / "corpus3" / "questions.jsonl"),
+    "corpus4": ([ROOT / "benchmarks" / "corpus4" / "docs", ROOT / "benchmarks" / "corpus4" / "tables"],
+                ROOT / "benchmarks" / "corpus4" / "questions.jsonl"),
 }
 
 

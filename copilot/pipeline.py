@@ -556,22 +556,20 @@ def audit_step(state: RunState) -> RunState:
 
 
 def _correctable(state: RunState, trace: NumberTrace) -> bool:
-    """Some source states a figure of the same kind and unit as ``trace`` for the question's periods and names:
-    there is a right figure to correct to (a figure the sources never state for the asked period is not)."""
+    """``trace`` is a figure of another period, and some source states a figure of the same kind and unit for the
+    question's period: there is a right figure to correct to."""
     from copilot.compute import source_facts
 
     frame = read_question(state.standalone, _default_year(state.sources))
     stated = extract_numbers(trace.raw)
     unit = stated[0].unit if stated else ""
+    if not frame.periods or not find_periods(trace.context):
+        return False  # another name's figure: a second try would only pick another figure of the wrong one
     for f in source_facts(state.sources, state.knowledge):
         if f.kind != trace.kind or (f.unit or "") != unit or numbers_match(f.value, trace.value, f.kind):
             continue
-        if frame.periods and not any(within(p, q) and within(q, p) for p in f.periods for q in frame.periods):
-            continue
-        if frame.names and not any(_mentions(" ".join([f.entity, *f.names, f.about]), n, state.knowledge)
-                                   for n in frame.names):
-            continue
-        return True
+        if any(within(p, q) and within(q, p) for p in f.periods for q in frame.periods):
+            return True
     return False
 
 

@@ -143,6 +143,16 @@ def test_a_figure_in_one_unit_is_not_found_in_another():
     assert energy.claims[0].numbers[0].found_in == "cited"
 
 
+def test_a_name_given_in_its_short_form_is_the_same_name():
+    src = source(0, "The Varland Energy Directorate (VED) published the results. Six bidders took part, and the "
+                    "Directorate awarded 2,400 MW to three projects.")
+    report, _ = audit_answer("The Varland Energy Directorate awarded 2,400 MW in the auction [0].", [src])
+    assert report.claims[0].verdict == "supported"
+    other, _ = audit_answer("Kestrel Renewables awarded 2,400 MW in the auction [0].", [src.model_copy(
+        update={"text": src.text + " Kestrel Renewables won 700 MW."})])
+    assert other.claims[0].numbers[0].found_in == "mismatched"
+
+
 def test_a_word_opening_a_sentence_is_not_taken_for_another_name():
     src = source(0, "Baohai Windtech reported results for H1 2025. Gross margin was 17.8% in H1 2025.")
     report, _ = audit_answer("Baohai Windtech's gross margin was 17.8% in H1 2025 [0].", [src])
