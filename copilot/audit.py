@@ -116,7 +116,7 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
                 continue
         title = re.sub(r"[_-]+", " ", c.title)
         whole = " ".join((c.text, title.upper() if title.islower() else title, c.publisher))  # 'emda_rules' file
-        subject = _subject(c)
+        subject = c.publisher  # whom the document is about, when it says (a headline's capitals are not a name)
         if not c.facts and subject and any(not _named_loosely(whole, n, knowledge)
                                            and not _named_loosely(subject, n, knowledge) for n in clause_names):
             # the figure's own clause gives it to a name that the passage never names, in a document published by
@@ -141,12 +141,6 @@ def _named_loosely(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
         return re.search(r"(?<![\w-])" + re.escape(name[:max(4, len(name) - 2)]), text, re.I) is not None
     initials = "".join(w[0] for w in words if w[:1].isupper())
     return len(initials) >= 2 and re.search(rf"\b{initials}\b|\b{'.'.join(initials)}\.", text) is not None
-
-
-def _subject(c: Citation) -> str:
-    """Whom a passage's document is about, when it says: its publisher. (A title's capitalised words are too often
-    a headline's, not a name.)"""
-    return c.publisher
 
 
 def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float) -> bool:

@@ -692,13 +692,12 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
     facts = source_facts(sources, knowledge)
     frame.weigh(facts)
     if not frame.intents:  # a change of one party: computed where a source gives its two levels, else stated
-        out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who)
-                     for p in _move_plans(frame, facts, frame.moved)]
-        return out
-    plans = rules_plans(frame, facts, knowledge)
-    if not plans and set(frame.intents) <= {"difference", "pct_change"}:
-        plans = _move_plans(frame, facts, frame.intents)
-    if plans:
+        plans = _move_plans(frame, facts, frame.moved)
+    else:
+        plans = rules_plans(frame, facts, knowledge)
+        if not plans and set(frame.intents) <= {"difference", "pct_change"}:
+            plans = _move_plans(frame, facts, frame.intents)
+    if plans or not frame.intents:
         out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who) for p in plans]
         return out
     # no plan from the rules: the model proposes, the same checks decide; one retry with the reason

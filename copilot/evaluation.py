@@ -107,7 +107,7 @@ def score(q: Question, a: Answer) -> dict:
     must_ok = all(any(_says(s, text, figures) for s in group) for group in q.must)
     must_ok = must_ok and not any(_norm(s) in text for s in q.must_not)
     if q.refuse:
-        refusal_ok = a.refused and not _stated_figures(a)
+        refusal_ok = a.refused and not figures
         correct = refusal_ok
     else:
         refusal_ok = not a.refused

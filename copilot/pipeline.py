@@ -20,7 +20,7 @@ from langchain_core.runnables import RunnableLambda
 
 from copilot.audit import audit_answer, off_period, trim_invented
 from copilot.citations import render_citations
-from copilot.compute import calculation_citation, compute, named_entities, read_question, _mentions
+from copilot.compute import Frame, calculation_citation, compute, named_entities, read_question, _mentions
 from copilot.errors import EmptyCorpus
 from copilot.numbers import extract_numbers, numbers_match
 from copilot.periods import expand, find_periods, format_period, overlaps, within, year_of
@@ -107,7 +107,6 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     counts double, and a sentence that leans back on the one before ('It is expanding ...') is scored with that
     name and kept with its antecedent."""
     from copilot.numbers import is_heading, sentences
-    from retrieval.search import lexical_tokens
 
     parts = sentences(text)
     if len(parts) <= 1 or count_tokens(text) <= max_tokens:
@@ -172,8 +171,6 @@ def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = ""
                    passage_tokens: int = 0) -> list[Citation]:
     """Sources in rank order, numbered from 0, within the prompt's token budget (at least one). With a question
     and ``passage_tokens``, a text chunk is cut to the passage that bears on the question."""
-    from retrieval.search import lexical_tokens
-
     out: list[Citation] = []
     used = 0
     weights: dict[str, float] = {}
@@ -329,25 +326,26 @@ def retrieve(state: RunState) -> RunState:
         def of_period(h):
             return any(f.period and overlaps(f.period, p) for f in h.chunk.facts for p in frame.periods)
 
+        asked = {w[:5] for w in frame.words}
+
         def of_series(h):  # the row measures something the question names ('revenue', not 'pallets handled')
-            asked = {w[:5] for w in frame.words}
             return any(w[:5] in asked for f in h.chunk.facts for w in lexical_tokens(f.label or f.series))
+
+        def total_row(h):  # a 'Total' row, or one the corpus's data file marks as a total
+            return any(f.is_total or state.knowledge.is_total(f.entity) for f in h.chunk.facts)
 
         if "share" in frame.intents:  # a share needs its whole: the total row of each table a part comes from
             tables = {f.table for h in state.hits for f in h.chunk.facts if f.table and not f.is_total}
             when = " ".join(format_period(p) for p in frame.periods)
             query = f"total {' '.join(w for w in frame.words if w not in {n.lower() for n in frame.names})} {when}"
             for hit in rt.search(query, 10):
-                if hit.chunk.id not in seen and any(
-                        f.table in tables and (f.is_total or state.knowledge.is_total(f.entity))
-                        for f in hit.chunk.facts):
+                if hit.chunk.id not in seen and total_row(hit) and any(f.table in tables for f in hit.chunk.facts):
                     seen.add(hit.chunk.id)
                     state.hits.append(hit)
         if frame.intents:  # typed rows first: they are short, and the calculation is planned from them
             # (for a share, a total row right after the rows of the names asked about)
             def rank(h):
-                total = "share" in frame.intents and any(f.is_total or state.knowledge.is_total(f.entity)
-                                                         for f in h.chunk.facts)
+                total = "share" in frame.intents and total_row(h)
                 named = any(_mentions(f.entity, n, state.knowledge) for f in h.chunk.facts for n in frame.names)
                 return (not h.chunk.facts, not (named or total), not of_series(h))
             state.hits.sort(key=rank)
@@ -376,17 +374,18 @@ def evidence_gate(question: str, hits: list[SearchHit], sources: list[Citation],
         return "nothing relevant is stored"
     if max(h.dense for h in hits) < min_relevance:
         return "no stored passage is close to the question"
-    implied = "implied_prior" in read_question(question).intents
-    return coverage_gap(question, hits, knowledge or CorpusKnowledge(), implied) or topic_gap(question, hits) or (
+    frame = read_question(question)
+    implied = "implied_prior" in frame.intents
+    return coverage_gap(question, hits, knowledge or CorpusKnowledge(), implied) or topic_gap(frame, hits) or (
         None if implied else figure_gap(question, hits))
 
 
-def topic_gap(question: str, hits: list[SearchHit]) -> str | None:
+def topic_gap(frame: Frame, hits: list[SearchHit]) -> str | None:
     """A question for a figure of a thing that no retrieved passage mentions in any form: two adjacent content
     words of the question ('carbon emissions') neither of which any passage contains, even as part of a word."""
+    question = frame.question
     if not _ASKS_FIGURE.search(question):
         return None
-    frame = read_question(question)
     for p in find_periods(question):
         question = question.replace(p.text, " ")
     name_words = {w.lower().strip("'s") for n in frame.names for w in n.split()}
@@ -470,14 +469,8 @@ def generate(state: RunState) -> RunState:
         if looks_refused(state.draft) and not state.tool_calls:
             # the evidence gate found the question covered: one more try before accepting a refusal
             best = max(state.sources, key=lambda c: c.score).n
-            messages += [{"role": "assistant", "content": state.draft},
-                         {"role": "user", "content": render("ANSWER_RETRY", n=str(best))}]
             state.report("write", "the draft found no answer although the sources cover the question; trying again")
-            if state.on_token:
-                state.on_token("\n")
-            result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
-            state.draft = result.text
-            state.usage = _plus(state.usage, result)
+            state.draft = _ask_again(state, render("ANSWER_RETRY", n=str(best)))
             if looks_refused(state.draft):
                 state.refusal = "the model found no answer in the sources"
         text, state.invented = render_citations(state.draft, {c.n for c in state.sources})
@@ -486,12 +479,19 @@ def generate(state: RunState) -> RunState:
     return state
 
 
-def _plus(usage: Usage, result) -> Usage:
-    """The tokens of one more model call added to a question's usage."""
-    cached = [c for c in (usage.cached_prompt_tokens, result.cached_tokens) if c is not None]
-    return Usage(prompt_tokens=usage.prompt_tokens + result.prompt_tokens,
-                 completion_tokens=usage.completion_tokens + result.completion_tokens,
-                 cached_prompt_tokens=sum(cached) if cached else None)
+def _ask_again(state: RunState, instruction: str) -> str:
+    """One more model turn after the draft: the draft's prompt, the draft, then ``instruction``; the reply streams
+    on a new line and its tokens are added to the question's usage."""
+    if state.on_token:
+        state.on_token("\n")
+    result = state.runtime.llm.chat(state.messages + [{"role": "assistant", "content": state.draft},
+                                                      {"role": "user", "content": instruction}],
+                                    max_tokens=state.runtime.settings.llm_max_tokens, on_token=state.on_token)
+    cached = [c for c in (state.usage.cached_prompt_tokens, result.cached_tokens) if c is not None]
+    state.usage = Usage(prompt_tokens=state.usage.prompt_tokens + result.prompt_tokens,
+                        completion_tokens=state.usage.completion_tokens + result.completion_tokens,
+                        cached_prompt_tokens=sum(cached) if cached else None)
+    return result.text
 
 
 def looks_refused(text: str) -> bool:
@@ -518,26 +518,19 @@ def _state_calculations(text: str, calls: list[ToolCall]) -> str:
 
 
 def audit_step(state: RunState) -> RunState:
-    rt = state.runtime
     started = time.perf_counter()
     if state.refusal is None:
         state.report("check", "checking every claim against its sources")
         report, text, reason, mismatch = _audited(state, state.text)
         if mismatch is not None and not state.tool_calls and _correctable(state, mismatch):
-            # a figure given for another period or name, where a source states one of that kind for what was
-            # asked: the model is told so once, and its new draft audited
+            # another period's figure, where a source states one of that kind for the asked period: the model is
+            # told so once, and its new draft audited
             state.report("write", f"the draft gave {mismatch.raw} for {mismatch.context}; asking for a correction")
-            if state.on_token:
-                state.on_token("\n")
-            result = rt.llm.chat(state.messages + [
-                {"role": "assistant", "content": state.draft},
-                {"role": "user", "content": render("ANSWER_CORRECT", figure=mismatch.raw, stated=mismatch.context,
-                                                   asked=_asked_about(state.standalone))}],
-                max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
-            state.usage = _plus(state.usage, result)
-            if not looks_refused(result.text):
-                state.draft = result.text
-                fixed, invented = render_citations(result.text, {c.n for c in state.sources})
+            again = _ask_again(state, render("ANSWER_CORRECT", figure=mismatch.raw, stated=mismatch.context,
+                                             asked=_asked_about(state.standalone)))
+            if not looks_refused(again):
+                state.draft = again
+                fixed, invented = render_citations(again, {c.n for c in state.sources})
                 state.invented += invented
                 report, text, reason, _ = _audited(state, fixed)
         if reason is not None:
