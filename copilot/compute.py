@@ -248,7 +248,8 @@ class Frame:
     names: list[str]
     unit: str
     premise: list[float]
-    words: set[str]
+    words: tuple[str, ...]  # the question's content words, in its order (a search query built from them is the same
+    # in every process)
     weights: dict[str, float] = field(default_factory=dict)  # a word found in few figures' labels counts more
     span: str = ""  # a stretch of consecutive periods asked about as one ('the first three quarters of 2025')
     moved: list[str] = field(default_factory=list)  # a change of one party asked about ('by how many euros will
@@ -272,7 +273,8 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
             periods.append(p.code)
     names = named_entities(question)
     premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
-    words = {w for w in re.findall(r"[a-z][a-z-]+", question.lower()) if w not in _STOP and len(w) > 2}
+    words = tuple(dict.fromkeys(w for w in re.findall(r"[a-z][a-z-]+", question.lower())
+                                if w not in _STOP and len(w) > 2))
     intents = detect_intents(question)
     span = find_range(question, default_year) or ""
     if span and intents in ([], ["add"]) and _TOTAL.search(question):
@@ -290,7 +292,7 @@ def _unit_fits(unit: str, asked: str) -> bool:
     return unit == asked or unit.split("/")[0] == asked
 
 
-def _word_overlap(words: set[str], text: str) -> float:
+def _word_overlap(words: tuple[str, ...], text: str) -> float:
     have = {w[:5] for w in re.findall(r"[a-z][a-z-]+", text.lower())}
     return sum(1 for w in words if w[:5] in have) / max(len(words), 1)
 

@@ -130,10 +130,10 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
         toks = lexical_tokens(s)
         hits = {t if t in wanted else next((w for w in wanted if w[:5] == t[:5]), t) for t in set(toks)
                 if t in wanted or t[:5] in stems}
-        credit.append(sum((weights or {}).get(t, 1.0) for t in hits if t in named))
+        credit.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits) if t in named))
         # 'It is expanding ...' is about the name its previous sentence gives
         inherited = 2 * credit[i - 1] if i and _LEANS_BACK.match(s) else 0.0  # as if it named it
-        scores.append(sum((weights or {}).get(t, 1.0) for t in hits) + credit[i] + inherited
+        scores.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits)) + credit[i] + inherited
                       + 0.3 * figures[i] + 1.0 * bool(stated[i]))
     best = max(range(len(parts)), key=lambda i: scores[i])
     figured = [i for i in range(len(parts)) if figures[i] and scores[i] >= 1.0]
