@@ -104,7 +104,7 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     """The sentences of a chunk that bear on the question, best first, then their neighbours while the budget
     allows: the evidence at the size of the claim, not the whole chunk. ``weights`` make a question word found
     in few of the retrieved passages count more than one found in all of them; the question's most specific name
-    counts double, and a sentence that leans back on the one before ('It is expanding ...') is scored with that
+    counts once more, and a sentence that leans back on the one before ('It is expanding ...') is scored with that
     name and kept with its antecedent."""
     from copilot.numbers import is_heading, sentences
 
@@ -115,7 +115,7 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     periods = [p.code for p in mentions]
     for p in mentions:  # periods are matched as periods, not as words
         question = question.replace(p.text, " ")
-    wanted = set(lexical_tokens(question))
+    wanted = list(dict.fromkeys(lexical_tokens(question)))  # in order: a stem shared by two words maps to the first
     stems = {w[:5] for w in wanted}
     names = [set(lexical_tokens(n)) for n in named_entities(question)]
     names = [n for n in names if n]
@@ -131,10 +131,12 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
         hits = {t if t in wanted else next((w for w in wanted if w[:5] == t[:5]), t) for t in set(toks)
                 if t in wanted or t[:5] in stems}
         credit.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits) if t in named))
-        # 'It is expanding ...' is about the name its previous sentence gives
-        inherited = 2 * credit[i - 1] if i and _LEANS_BACK.match(s) else 0.0  # as if it named it
-        scores.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits)) + credit[i] + inherited
-                      + 0.3 * figures[i] + 1.0 * bool(stated[i]))
+        # the name counts once more, in proportion to how much of it the sentence gives ('Kestrel railed' is a
+        # third of 'Kestrel Rail Freight'); 'It is expanding ...' is scored as if it named its previous sentence's
+        share = 1 / max(len(named), 1)
+        inherited = credit[i - 1] * (1 + share) if i and _LEANS_BACK.match(s) else 0.0
+        scores.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits)) + credit[i] * share + inherited
+                      + 0.3 * figures[i] + 1.0 * len(stated[i]))  # each asked period it states
     best = max(range(len(parts)), key=lambda i: scores[i])
     figured = [i for i in range(len(parts)) if figures[i] and scores[i] >= 1.0]
     if asks_figure and not figures[best] and figured:
@@ -164,7 +166,12 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     # and under its heading: '## Highlights of Q3 2025' gives the lines below it their period
     heads = [j for j, s in enumerate(parts) if is_heading(s)]
     keep |= {h for i in keep if (h := max((j for j in heads if j < i), default=None)) is not None}
-    return "\n".join(parts[i].strip() for i in sorted(keep))  # lines kept apart: a heading stays a heading
+    # a heading with nothing kept under it ('## Downstream manufacturers' at the end) only costs tokens
+    kept = sorted(keep)
+    level = {j: len(parts[j].strip()) - len(parts[j].strip().lstrip("#")) or 7 for j in heads}
+    kept = [i for n, i in enumerate(kept) if i not in level or (
+        n + 1 < len(kept) and level.get(kept[n + 1], 8) > level[i])]
+    return "\n".join(parts[i].strip() for i in kept)  # lines kept apart: a heading stays a heading
 
 
 def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = "",
@@ -344,10 +351,15 @@ def retrieve(state: RunState) -> RunState:
                     state.hits.append(hit)
         if frame.intents:  # typed rows first: they are short, and the calculation is planned from them
             # (for a share, a total row right after the rows of the names asked about)
+            # (rows of other periods than the one asked about go after the passages, which may state it: a 2024
+            # share asked about and 2025 rows found; an implied prior's input row is of another period by design)
             def rank(h):
                 total = "share" in frame.intents and total_row(h)
                 named = any(_mentions(f.entity, n, state.knowledge) for f in h.chunk.facts for n in frame.names)
-                return (not h.chunk.facts, not (named or total), not of_series(h))
+                dated = any(f.period for f in h.chunk.facts)
+                other = dated and bool(frame.periods) and not frame.span and not of_period(h) and \
+                    "implied_prior" not in frame.intents
+                return (other, not h.chunk.facts, not (named or total), not of_series(h))
             state.hits.sort(key=rank)
             if frame.periods and not frame.span and any(h.chunk.facts and of_period(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]  # Q3 rows for H1 left out

@@ -306,3 +306,26 @@ def test_a_figure_of_a_thing_no_passage_mentions_is_refused_before_the_model(win
     fake_llm.queue(lambda m: f"Helvik's revenue was €236.9 million in Q3 2025 [{_n_of(m[1]['content'], '236.9')}].")
     ok = ask("How much revenue did Helvik Wind earn in the third quarter of 2025?", runtime=wind)
     assert not ok.refused
+
+
+def test_rows_of_another_period_give_way_to_a_passage_that_states_the_asked_one(runtime, fake_llm, tmp_path):
+    folder = tmp_path / "ferries"
+    folder.mkdir()
+    rows = ["operator,period,measure,amount,unit"]
+    rows += [f"{op},Q{q} 2025,cars_carried,{100 + 7 * q + i},thousand" for i, op in enumerate(["Orla Ferry Lines",
+             "Skerry Boats"]) for q in (1, 2, 3)]
+    (folder / "crossings_2025.csv").write_text("\n".join(rows) + "\n")
+    (folder / "harbour_bulletin.md").write_text(
+        "---\ntitle: Harbour Bulletin\npublisher: Ferry Operators Forum\ndate: 2025-11-05\n---\n\n"
+        "## Market shares\n\nShares of cross-sound car traffic in 2024:\n\n- Orla Ferry Lines: 44%\n"
+        "- Skerry Boats: 38%\n- Others: 18%\n")
+    runtime.ingest([folder], progress=False)
+    runtime.settings.min_relevance = 0.0
+    runtime.settings.evidence_tokens = 90  # room for a few sources only: the order decides what the model sees
+    fake_llm.default = "Orla Ferry Lines had the larger share, 44% [0]."
+    ask("Which operator had the larger share of cross-sound car traffic in 2024, Orla Ferry Lines or Skerry Boats?",
+        runtime=runtime)
+    prompt = _prompt(fake_llm)
+    assert "44%" in prompt
+    rows = [i for i, line in enumerate(prompt.splitlines()) if "(table row)" in line]
+    assert all(i > next(j for j, line in enumerate(prompt.splitlines()) if "44%" in line) for i in rows)

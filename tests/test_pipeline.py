@@ -141,3 +141,34 @@ def test_a_passage_keeps_the_sentence_that_names_what_it_is_about():
             "Tariffs on steel rose. Dock labour talks resumed in May. Several rivals cut prices in the spring.")
     got = passage(text, "Which terminal is Harbour Logistics expanding?", 30)
     assert "North Quay" in got and "Harbour Logistics" in got
+
+
+def test_a_passage_prefers_the_sentence_on_the_asked_measure_and_periods_over_a_partial_name():
+    from copilot.pipeline import passage
+
+    # 'Orla Sail Lines' is matched in part by 'Orla sailed'; the asked measure and both periods are in the next
+    text = ("In the third quarter of 2025, Orla sailed 1,310 times and carried 41.2 thousand cars. "
+            "Coach crossings in H1 2025 were 8,450, compared with 7,120 in H1 2024, after a new tour contract. "
+            "The average crossing time fell by four minutes.")
+    got = passage(text, "By how much did Orla Sail Lines' coach crossings in H1 2025 exceed those of H1 2024?", 30)
+    assert "8,450" in got and "7,120" in got
+
+
+def test_a_passage_drops_a_heading_with_nothing_kept_under_it():
+    from copilot.pipeline import passage
+
+    text = ("## Suppliers\n- Other makers are waiting for the energy tender.\n"
+            "- Corbel Tiles is moving its kilns to Portugal and Morocco to cut gas costs.\n## Customers\n"
+            "Housebuilders held orders steady through the summer, a trade survey of two hundred firms found.")
+    got = passage(text, "Which suppliers are moving kilns to Portugal and Morocco?", 25)
+    assert "Corbel Tiles" in got and "## Suppliers" in got and "## Customers" not in got
+
+
+def test_the_question_s_words_keep_their_order():
+    from copilot.compute import read_question
+
+    question = "Which mill ground more spelt in 2024, Brackwater Mills or Orwell Flour, and which mill more oats?"
+    frame = read_question(question)
+    in_order = [w for w in question.lower().replace(",", " ").replace("?", " ").split() if w in frame.words]
+    assert "spelt" in frame.words and frame.words == tuple(dict.fromkeys(in_order))  # a search query is the same
+    # string in every process
