@@ -194,7 +194,9 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
     nums_of = {c.n: _source_numbers(c) for c in citations}
     tool_numbers = [Number(raw=str(v), value=v, kind="percent" if (t.unit == "%" and k == "result") else "quantity")
                     for t in tool_calls for k, v in ([("result", t.result)] + list(t.args.items()))]
-    tool_numbers += [Number(raw=str(t.result), value=t.result, kind="quantity") for t in tool_calls]
+    # a result written bare ('fell by 7.81') is the result; '7.81 GWh' is not a percent result
+    tool_numbers += [Number(raw=str(t.result), value=t.result, kind="quantity", unit="%" if t.unit == "%" else "")
+                     for t in tool_calls]
     claims = [c for c in split_claims(text) if not _is_boilerplate(c)]
 
     sims: dict[tuple[int, int], float] = {}

@@ -22,7 +22,7 @@ from copilot.audit import audit_answer, off_period, trim_invented
 from copilot.citations import render_citations
 from copilot.compute import Frame, calculation_citation, compute, named_entities, read_question, _mentions
 from copilot.errors import EmptyCorpus
-from copilot.numbers import extract_numbers, numbers_match
+from copilot.numbers import extract_numbers, is_signed_kind, numbers_match
 from copilot.periods import expand, find_periods, format_period, overlaps, within, year_of
 from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
@@ -513,13 +513,17 @@ def looks_refused(text: str) -> bool:
 
 
 def _state_calculations(text: str, calls: list[ToolCall]) -> str:
-    """A computed figure the model left out is stated by the code, naming what was compared."""
+    """A computed figure the model left out, or gave without its inputs ('670 more wagons' for 'which loaded
+    more, A or B?'), is stated by the code with its inputs, naming what was compared: every number checkable."""
     from copilot.numbers import format_number
 
     if looks_refused(text):
         text = ""
     for call in calls:
-        if any(numbers_match(n.value, call.result, n.kind) for n in extract_numbers(text)):
+        said = extract_numbers(text)
+        percent = [n for n in said if is_signed_kind(n.kind)]  # a percent result is stated as a percent
+        if any(numbers_match(n.value, call.result, n.kind) for n in (percent if call.unit == "%" else said)) and \
+                all(any(numbers_match(n.value, v, n.kind) for n in said) for v in call.args.values()):
             continue
         labels = list(call.labels.values())
         what = f" ({('; ' if call.name == 'total' else ' vs ').join(labels)})" if labels else ""
@@ -605,6 +609,12 @@ def _audited(state: RunState, text: str) -> tuple[AuditReport, str, str | None, 
     text, cut = trim_invented(text, report)
     if cut:
         report, text = check(text)
+    loose = [c for c in report.claims if c.verdict == "uncited"
+             and any(t.kind not in ("year", "date") and t.found_in != "tool" for t in c.numbers)]
+    if state.tool_calls and loose and len(loose) < len(report.claims):
+        # a figure beside a calculation that no cited source bears out ('generated 7.81 GWh' for a -7.81% change)
+        report, text = check(" ".join(c.text for c in report.claims if c not in loose))
+        report.dropped_claims += len(loose)
     if state.tool_calls and not any(c.verdict == "supported" for c in report.claims):
         # the draft around a calculation stands on nothing: the code states the calculation alone
         report, text = check(_state_calculations("", state.tool_calls))

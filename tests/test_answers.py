@@ -329,3 +329,19 @@ def test_rows_of_another_period_give_way_to_a_passage_that_states_the_asked_one(
     assert "44%" in prompt
     rows = [i for i, line in enumerate(prompt.splitlines()) if "(table row)" in line]
     assert all(i > next(j for j, line in enumerate(prompt.splitlines()) if "44%" in line) for i in rows)
+
+
+def test_a_difference_given_without_its_inputs_is_stated_with_them(runtime, fake_llm, tmp_path):
+    folder = tmp_path / "bakeries"
+    folder.mkdir()
+    (folder / "ovens_2025.csv").write_text("bakery,period,measure,amount,unit\n"
+                                           "Crumb & Co,Q1 2025,loaves_baked,6150,loaves\n"
+                                           "Rye House,Q1 2025,loaves_baked,5480,loaves\n"
+                                           "Crumb & Co,Q2 2025,loaves_baked,6010,loaves\n")
+    runtime.ingest([folder], progress=False)
+    runtime.settings.min_relevance = 0.0
+    fake_llm.queue(lambda messages: "Crumb & Co baked 670 more loaves than Rye House in Q1 2025 "
+                                    f"[{_n_of(messages[1]['content'], '670')}].")
+    a = ask("Which bakery baked more loaves in Q1 2025, Crumb & Co or Rye House?", runtime=runtime)
+    [call] = a.tool_calls
+    assert call.result == 670 and "6,150" in a.text and "5,480" in a.text  # the answer can be checked by reading
