@@ -662,9 +662,14 @@ def repair_citations(text: str, report: AuditReport, state: RunState) -> tuple[s
     return text, repaired
 
 
-_MONEY_QUESTION = re.compile(r"\b(?:price|prices|priced|dividend|dividends|salary|fee|fees|how much money|"
-                             r"how many (?:dollars|euros|pounds|yen|yuan))\b", re.I)
-_MOVE = re.compile(r"\b(?:price|cost|revenue)s?\s+(?:change|rise|increase|fall|drop|move|swing|growth)", re.I)
+#: Measures that are amounts of money in any business's accounts: a question for one is not answered by tonnes.
+_MONEY_TERMS = (r"prices?|priced|dividends?|salar(?:y|ies)|wages?|fees?|revenues?|profits?|earnings|ebitda|ebit|"
+                r"net income|operating income|costs?|capex|capital expenditure")
+_MONEY_QUESTION = re.compile(rf"\b(?:{_MONEY_TERMS}|how much money|how many (?:dollars|euros|pounds|yen|yuan))\b",
+                             re.I)
+#: ... unless what is asked is its change or a ratio of it, which is a percent ('the EBITDA margin', 'revenue growth')
+_MOVE = re.compile(rf"\b(?:(?:{_MONEY_TERMS})\s+(?:change|rise|increase|fall|drop|move|swing|growth)|margin|percent|"
+                   r"percentage|share|ratio|rate|yield|growth)", re.I)
 
 
 def audit_refusal(report: AuditReport, question: str, text: str, has_calculation: bool) -> str | None:

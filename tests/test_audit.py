@@ -172,3 +172,18 @@ def test_iso_dates_and_ranges_are_not_negative_figures():
     assert [(n.value, n.kind) for n in extract_numbers("(2025-12) and 2020-2024")] == \
         [(2025, "year"), (12, "date"), (2020, "year"), (2024, "year")]
     assert [n.value for n in extract_numbers("it fell -3.5% in May")] == [-3.5]
+
+
+def test_a_question_for_an_amount_of_money_is_not_answered_by_tonnes_but_a_margin_is_a_percent():
+    from copilot.pipeline import audit_refusal
+    from tests.helpers import source
+
+    src = source(0, "Tarn Haulage moved 219,400 t of gravel in Q3 2025 and posted an operating margin of 8.2%.")
+    tonnes = "Tarn Haulage's revenue in Q3 2025 was 219,400 t [0]."
+    report, text = audit_answer(tonnes, [src])
+    assert audit_refusal(report, "What was Tarn Haulage's revenue in Q3 2025?", text, False) == \
+        "the sources state no revenue, only other figures"
+    margin = "Tarn Haulage's operating margin was 8.2% in Q3 2025 [0]."
+    report, text = audit_answer(margin, [src])
+    assert audit_refusal(report, "What was Tarn Haulage's operating margin on its earnings in Q3 2025?", text,
+                         False) is None
