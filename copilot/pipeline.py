@@ -292,12 +292,15 @@ def rewrite_step(state: RunState) -> RunState:
 
 
 def _expanded_query(question: str, knowledge: CorpusKnowledge) -> str:
-    """The question plus the other names of every entity it names (from the corpus's data file)."""
+    """The question plus other names of every entity it names (from the corpus's data file): the name itself and
+    its shortest other form, not every form. Six spellings of one country would outweigh the rest of the question
+    ('policy measures ... for 2026') in the search."""
     extra = []
     for name, others in knowledge.aliases.items():
         group = [name, *others]
         if any(_mentions(question, g, CorpusKnowledge()) for g in group):
-            extra += [g for g in group if g.lower() not in question.lower()]
+            missing = [g for g in [name, *sorted(others, key=len)] if g.lower() not in question.lower()]
+            extra += missing[:2]
     return question + (" " + " ".join(extra) if extra else "")
 
 
@@ -637,14 +640,16 @@ def _audited(state: RunState, text: str) -> tuple[AuditReport, str, str | None, 
 
 def repair_citations(text: str, report: AuditReport, state: RunState) -> tuple[str, list[str]]:
     """A sentence whose [n] does not support it, while exactly one other source supports it fully (its wording and
-    every figure), is given that source's number; each move is recorded. Nothing is moved on a guess."""
+    every figure, for the claim's name and period), is given that source's number; each move is recorded. Nothing is
+    moved on a guess. A figure its [n] states for another period is moved too, where one other source states it for
+    the claim's ('$540 million ... from 2026' beside a table row dated 2025)."""
     from copilot.audit import audit_answer as audit_one
 
     repaired: list[str] = []
     for claim in report.claims:
-        wrong = claim.verdict in ("unsupported", "uncited") or (
-            claim.verdict == "partial" and any(t.found_in == "uncited" for t in claim.numbers))
-        if not wrong or any(t.found_in == "mismatched" for t in claim.numbers):
+        wrong = claim.verdict in ("unsupported", "uncited") or any(t.found_in == "mismatched" for t in claim.numbers) \
+            or (claim.verdict == "partial" and any(t.found_in == "uncited" for t in claim.numbers))
+        if not wrong:
             continue
         bare = re.sub(r"\s*\[\d+\]", "", claim.text).rstrip(" .") + "."
         fits = []

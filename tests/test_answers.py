@@ -345,3 +345,20 @@ def test_a_difference_given_without_its_inputs_is_stated_with_them(runtime, fake
     a = ask("Which bakery baked more loaves in Q1 2025, Crumb & Co or Rye House?", runtime=runtime)
     [call] = a.tool_calls
     assert call.result == 670 and "6,150" in a.text and "5,480" in a.text  # the answer can be checked by reading
+
+
+def test_a_figure_cited_to_a_row_of_another_year_is_moved_to_the_passage_that_states_it_for_the_asked_one(runtime):
+    from copilot.audit import audit_answer as audit
+    from copilot.pipeline import RunState, repair_citations
+    from tests.helpers import row, source
+
+    rowsrc = source(0, "Table: port policy, United Kingdom: harbour dredging fund, 2025: £310 million.",
+                    facts=[row("United Kingdom", "2025", 310e6, "GBP", "dredging_fund_gbp")])
+    text = source(1, "The government pairs berth levies from 2027 with a £310 million dredging fund.", date="2025-06")
+    claim = "The UK pairs berth levies from 2027 with a £310 million dredging fund [0]."
+    report, _ = audit(claim, [rowsrc, text])
+    assert any(t.found_in == "mismatched" for t in report.claims[0].numbers)
+    state = RunState(question="What port measures are planned for 2027?", k=4, runtime=runtime)
+    state.sources = [rowsrc, text]
+    fixed, moved = repair_citations(claim, report, state)
+    assert fixed.endswith("[1].") and moved

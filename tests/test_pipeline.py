@@ -172,3 +172,13 @@ def test_the_question_s_words_keep_their_order():
     in_order = [w for w in question.lower().replace(",", " ").replace("?", " ").split() if w in frame.words]
     assert "spelt" in frame.words and frame.words == tuple(dict.fromkeys(in_order))  # a search query is the same
     # string in every process
+
+
+def test_a_name_s_other_forms_add_to_the_search_but_do_not_swamp_it():
+    from copilot.pipeline import _expanded_query
+    from copilot.types import CorpusKnowledge
+
+    knowledge = CorpusKnowledge(aliases={"United Kingdom": ["UK", "U.K.", "Britain", "British", "GB", "Great Britain"]})
+    query = _expanded_query("What port levies did the U.K. announce for 2027?", knowledge)
+    added = query.split("?", 1)[1].split()
+    assert added[:2] == ["United", "Kingdom"] and len(added) == 3 and "Britain" not in added
