@@ -488,10 +488,55 @@ def generate(state: RunState) -> RunState:
             state.draft = _ask_again(state, render("ANSWER_RETRY", n=str(best)))
             if looks_refused(state.draft):
                 state.refusal = "the model found no answer in the sources"
+        elif more := left_out(state.standalone, state.draft, state.sources, rt.doc_freq, state.knowledge):
+            # a question for several things ('which companies ...?') whose draft leaves out names that other
+            # sources give in the sentences that speak of what was asked: once more, from all of them
+            marks = "".join(f"[{n}]" for n, _ in more)
+            state.report("write", f"sources {marks} name more than the draft does; asking for all of them")
+            again = _ask_again(state, render("ANSWER_COMPLETE", lines="\n".join(f"[{n}] {s}" for n, s in more)))
+            if not looks_refused(again):
+                state.draft = again
         text, state.invented = render_citations(state.draft, {c.n for c in state.sources})
         state.text = _state_calculations(text, state.tool_calls)
     state.timings.generation_s = time.perf_counter() - started
     return state
+
+
+_LIST_QUESTION = re.compile(r"^\s*(?:which|who)\s+(?P<kind>[a-z-]+)?", re.I)
+
+
+def left_out(question: str, draft: str, sources: list[Citation], doc_freq: Callable[[list[str]], dict[str, int]],
+             knowledge: CorpusKnowledge) -> list[tuple[int, str]]:
+    """For a question that asks which things or who ('Which companies are named as recyclers?'): each uncited text
+    source whose sentence that fits the question best has the question's most specific word (the one in fewest
+    stored chunks: 'recyclers', 'Madagascar') and names someone the draft does not. Empty for a comparison or a
+    calculation ('which of A or B?'), and when the draft already names everyone those sentences give."""
+    from copilot.numbers import sentences
+
+    asked = _LIST_QUESTION.match(question)
+    if not asked or read_question(question).intents or re.search(r"\bor\b", question):
+        return []
+    kind = set(lexical_tokens(asked.group("kind") or ""))  # 'companies': what is asked for, not what it is about
+    words = [w for w in dict.fromkeys(lexical_tokens(question)) if w not in kind and len(w) >= 4]
+    texts = [c for c in sources if c.kind == "text"]
+    said = set().union(*(lexical_tokens(c.text) for c in texts)) if texts else set()
+    df = doc_freq(words)  # in the whole store: 'magnets' is everywhere in a magnet corpus, 'recyclers' is not
+    found = [w for w in words if df.get(w) and w in said]
+    if not found:
+        return []
+    rarest = {w for w in found if df[w] == min(df[w] for w in found)}
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", draft)}
+    more = []
+    for c in texts:
+        if c.n in cited:
+            continue
+        # the source's sentence that fits the question best (rarer words weigh more)
+        best = max(sentences(c.text), key=lambda t: sum(1 / df[w] for w in found if w in set(lexical_tokens(t))))
+        if rarest & set(lexical_tokens(best)) and any(
+                not _mentions(draft, name, knowledge) for name in named_entities(best, proper_only=True)
+                if name not in question):
+            more.append((c.n, best.strip()))
+    return more
 
 
 def _ask_again(state: RunState, instruction: str) -> str:

@@ -65,6 +65,10 @@ class Runtime:
         return ingest(paths, self.store, self.embedder, self.settings, progress=progress, on_file=on_file, root=root,
                       on_chunks=on_chunks)
 
+    def doc_freq(self, tokens: list[str]) -> dict[str, int]:
+        """How many stored chunks hold each (lexical) token."""
+        return self.store.sync_lexical().doc_freq(tokens)[0]
+
     def search(self, query: str, k: int | None = None, **filters):
         return self.searcher.search(query, k or self.settings.k, **filters)
 

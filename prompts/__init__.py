@@ -53,6 +53,10 @@ Standalone question:"""
 
 ANSWER_RETRY = """Source [{n}] addresses the question. Answer from the sources, every sentence ending with its citation. Copy figures exactly."""
 
+ANSWER_COMPLETE = """Your answer leaves out what these sources say:
+{lines}
+Answer the question again from all the sources that answer it, every sentence ending with its citation."""
+
 ANSWER_CORRECT = """Wrong figure: the sources state {figure} for {stated}, but the question asks about {asked}. Find the figure the sources state for {asked} and answer again, every sentence ending with its citation. Copy figures exactly."""
 
 BASELINE_SYSTEM = """Answer the question using the context below. Cite sources as [n]. If the context does not answer it, say so.
@@ -67,6 +71,7 @@ _TEMPLATES: dict[str, tuple[str, set[str]]] = {
     "TOOL_USER": (TOOL_USER, {"facts", "question"}),
     "ANSWER_RETRY": (ANSWER_RETRY, {"n"}),
     "ANSWER_CORRECT": (ANSWER_CORRECT, {"figure", "stated", "asked"}),
+    "ANSWER_COMPLETE": (ANSWER_COMPLETE, {"lines"}),
     "TOOL_RETRY": (TOOL_RETRY, {"reason"}),
     "REWRITE_SYSTEM": (REWRITE_SYSTEM, set()),
     "REWRITE_USER": (REWRITE_USER, {"previous", "question"}),

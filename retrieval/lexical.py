@@ -136,6 +136,16 @@ class LexicalIndex:
         with self._lock:
             return self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
+    def doc_freq(self, tokens: list[str]) -> tuple[dict[str, int], int]:
+        """How many stored chunks hold each token, and how many chunks there are: what makes a word specific."""
+        with self._lock, _Snapshot(self.db):
+            n_docs = self.db.execute("SELECT COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()[0]
+            out = {}
+            for token in dict.fromkeys(tokens):
+                blobs = self.db.execute("SELECT data FROM postings WHERE token = ?", (token,)).fetchall()
+                out[token] = sum(len(b[0]) for b in blobs) // (3 * 8)  # rows of (chunk, tf, length), int64 each
+        return out, n_docs
+
     def search(self, tokens: list[str], pool: int, *, doc_ids=None, date_from=None, date_to=None,
                also: list[str] = ()) -> tuple[list[tuple[str, float]], dict[str, float]]:
         """The ``pool`` best chunks for ``tokens`` as (chunk_id, score / best score), best first, among the chunks

@@ -362,3 +362,38 @@ def test_a_figure_cited_to_a_row_of_another_year_is_moved_to_the_passage_that_st
     state.sources = [rowsrc, text]
     fixed, moved = repair_citations(claim, report, state)
     assert fixed.endswith("[1].") and moved
+
+
+def test_a_which_question_whose_draft_leaves_out_names_another_source_gives_is_asked_once_more(runtime, fake_llm,
+                                                                                                tmp_path):
+    folder = tmp_path / "mills"
+    folder.mkdir()
+    (folder / "millers_review.md").write_text(
+        "# Millers' review\n\n## Suppliers\n\nGrain prices steadied in the autumn after a wet summer.\n\n"
+        "Brackwater Mills is testing stone-ground spelt at its Orwell site.\n")
+    (folder / "trade_notes.md").write_text(
+        "# Trade notes\n\n## Buyers\n\nBakers report steady demand for rye.\n\n"
+        "Corbel Bakeries and Tansy Foods are buying stone-ground spelt from small mills to widen their ranges.\n")
+    (folder / "market_digest.md").write_text(
+        "# Market digest\n\nWheat flour sales were flat across the region and bakers held prices.\n")
+    runtime.ingest([folder], progress=False)
+    runtime.settings.min_relevance = 0.0
+    fake_llm.queue(lambda m: f"Brackwater Mills is testing stone-ground spelt [{_n_of(m[1]['content'], 'Brackwater')}].")
+    fake_llm.queue(lambda m: f"Brackwater Mills tests stone-ground spelt [{_n_of(m[1]['content'], 'Brackwater')}]. "
+                             f"Corbel Bakeries and Tansy Foods buy it [{_n_of(m[1]['content'], 'Corbel')}].")
+    a = ask("Which firms are named in connection with stone-ground spelt?", runtime=runtime)
+    asked_again = fake_llm.calls[1]["messages"][-1]["content"] if len(fake_llm.calls) == 2 else ""
+    assert "Corbel Bakeries and Tansy Foods are buying" in asked_again  # the sentence the draft left out
+    assert "Corbel" in a.text and "Brackwater" in a.text and not a.refused
+
+
+def test_a_which_question_answered_in_full_is_not_asked_again(runtime, fake_llm, tmp_path):
+    folder = tmp_path / "mills"
+    folder.mkdir()
+    (folder / "millers_review.md").write_text("# Millers' review\n\nBrackwater Mills is testing stone-ground spelt.\n")
+    (folder / "market_digest.md").write_text("# Market digest\n\nWheat flour sales were flat across the region.\n")
+    runtime.ingest([folder], progress=False)
+    runtime.settings.min_relevance = 0.0
+    fake_llm.queue(lambda m: f"Brackwater Mills is testing stone-ground spelt [{_n_of(m[1]['content'], 'Brackwater')}].")
+    ask("Which firms are named in connection with stone-ground spelt?", runtime=runtime)
+    assert len(fake_llm.calls) == 1
