@@ -359,15 +359,20 @@ def _pair(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> tuple[
     periods = sorted(frame.periods, key=sort_key)
     candidates: list[tuple[float, Fact, Fact, str | None, str | None]] = []
     if len(periods) >= 2:
+        def of(f, name):  # a figure of that name's, or one whose sentence names no one ('Barley volumes for H1
+            # 2025 were ...' in the name's own press release); the named ones first
+            return name is None or _about(f, name, knowledge) or not _names_of(f, frame)
+
         for name in names or [None]:
-            for a in [f for f in pool if _same_period(f, periods[0]) and (name is None or _about(f, name, knowledge))]:
+            for a in [f for f in pool if _same_period(f, periods[0]) and of(f, name)]:
                 for b in [f for f in pool if _same_period(f, periods[-1]) and f is not a and f.unit == a.unit
-                          and (name is None or _about(f, name, knowledge))]:
+                          and of(f, name)]:
                     if a.entity and b.entity and a.entity != b.entity:
                         continue
                     same_series = 1.0 if a.series and a.series == b.series else 0.0
-                    candidates.append((same_series + _score(a, frame) + _score(b, frame) + (1 if name else 0), a, b,
-                                       name, name))
+                    named = 0.5 * sum(name is not None and _about(f, name, knowledge) for f in (a, b))
+                    candidates.append((same_series + _score(a, frame) + _score(b, frame) + (1 if name else 0) + named,
+                                       a, b, name, name))
     elif len(names) >= 2:
         period = periods[0] if periods else None
         for i, na in enumerate(names):
@@ -599,14 +604,23 @@ def validate(name: str, args: dict[str, float], frame: Frame, facts: list[Fact],
     return inputs
 
 
+def _names_of(fact: Fact, frame: Frame) -> list[str]:
+    """The names a figure is stated for: its row's entity, or the names in its clause. 'Barley volumes for H1 2025
+    were ...': a capitalised sentence opening that the question writes in lower case ('barley volumes') is a
+    common noun, not a name."""
+    if fact.entity:
+        return [fact.entity]
+    return [n for n in named_entities(fact.about)
+            if " " in n or not re.search(rf"\b{re.escape(n.lower())}\b", frame.question)]
+
+
 def _fits(fact: Fact, frame: Frame, knowledge: CorpusKnowledge, tool: str) -> bool:
     """Is the figure about what the question asks: one of its names, one of its periods (where both say one)?"""
     if frame.periods and fact.periods and tool not in ("implied_prior",):
         if not any(overlaps(fp, qp) for fp in fact.periods for qp in frame.periods):
             return False
     names = [n for n in frame.names if any(_about(f, n, knowledge) for f in [fact])]
-    fact_names = [fact.entity] if fact.entity else named_entities(fact.about)
-    if frame.names and fact_names and not names and not fact.is_total:
+    if frame.names and _names_of(fact, frame) and not names and not fact.is_total:
         return False
     return True
 

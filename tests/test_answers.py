@@ -397,3 +397,23 @@ def test_a_which_question_answered_in_full_is_not_asked_again(runtime, fake_llm,
     fake_llm.queue(lambda m: f"Brackwater Mills is testing stone-ground spelt [{_n_of(m[1]['content'], 'Brackwater')}].")
     ask("Which firms are named in connection with stone-ground spelt?", runtime=runtime)
     assert len(fake_llm.calls) == 1
+
+
+def test_a_change_stated_in_a_sentence_that_names_no_one_is_computed_for_the_press_release_s_company(runtime,
+                                                                                                     fake_llm,
+                                                                                                     tmp_path):
+    folder = tmp_path / "ferries"
+    folder.mkdir()
+    (folder / "orla_press_release.txt").write_text(
+        "ORLA SAIL LINES - PRESS RELEASE\nPortree, 3 October 2025\n\n"
+        "Coach crossings in H1 2025 were 8,450, compared with 7,120 in H1 2024. Orla Sail Lines carried 41,200 "
+        "cars in the third quarter of 2025.\n")
+    runtime.ingest([folder], progress=False)
+    runtime.settings.min_relevance = 0.0
+    fake_llm.default = "See the calculation."
+    a = ask("By how much did Orla Sail Lines' coach crossings in H1 2025 exceed those of H1 2024, in number and "
+            "in percent?", runtime=runtime)
+    got = {c.name: (c.args, round(c.result, 2)) for c in a.tool_calls}
+    assert got.get("difference") == ({"a": 8450.0, "b": 7120.0}, 1330.0)
+    assert got.get("pct_change") == ({"old": 7120.0, "new": 8450.0}, 18.68)
+    assert all(label.startswith("Orla Sail Lines, H1 202") for c in a.tool_calls for label in c.labels.values())
