@@ -12,7 +12,7 @@ import numpy as np
 
 from copilot.citations import cited_numbers, split_claims
 from copilot.numbers import Number, extract_numbers, numbered_names, numbers_match, sentences_under_headings
-from copilot.periods import find_periods, format_period, overlaps
+from copilot.periods import find_periods, format_period, overlaps, within
 from copilot.types import AuditReport, Citation, ClaimAudit, CorpusKnowledge, NumberTrace, ToolCall
 from prompts import DISCLAIMER, REFUSAL
 from retrieval.search import lexical_tokens
@@ -327,18 +327,23 @@ _BOUNDARY = re.compile(r"\b(?:after|since|before|until|till|following|prior|ahea
                        r"versus|vs|compared?|from|between|through|during the|trend|history|over the)\b", re.I)
 
 
-def off_period(report: AuditReport, question: str, default_year: str | None = None) -> str | None:
+def off_period(report: AuditReport, question: str, default_year: str | None = None, whole: bool = False) -> str | None:
     """When the question asks about one period (or several, each named), no sentence of the answer speaks of it,
     and every sentence that states a figure gives it for some other period, the answer is about another period:
     what it covers, else None. Questions that use a period as a boundary ('since 2024', 'compared with Q3') are
-    not judged."""
+    not judged. With ``whole`` (a question for a figure), a part of the asked period does not speak of it: H1 2024
+    revenue is not the revenue for 2024 (a day still does: a stock at 30 June 2025 is a Q2 2025 figure)."""
     asked = [p.code for p in find_periods(question, default_year=default_year)]
     if not asked or _BOUNDARY.search(question):
         return None
+
+    def speaks_of(p: str, q: str) -> bool:
+        return within(q, p) or (overlaps(p, q) and (not whole or re.fullmatch(r"\d{4}-\d{2}-\d{2}", p) is not None))
+
     stated: list[str] = []
     for claim in report.claims:
         periods = [p.code for p in find_periods(re.sub(r"\[\d+\]", " ", claim.text), default_year=default_year)]
-        if any(overlaps(p, q) for p in periods for q in asked):
+        if any(speaks_of(p, q) for p in periods for q in asked):
             return None  # some sentence speaks of the asked period ('tariffs from 2026')
         if not any(t.kind not in ("year", "date") for t in claim.numbers):
             continue

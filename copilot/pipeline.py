@@ -313,7 +313,8 @@ def retrieve(state: RunState) -> RunState:
     state.knowledge = rt.knowledge
     state.hits = rt.search(_expanded_query(state.standalone, state.knowledge), state.k)
     frame = read_question(state.standalone)
-    if frame.intents or (frame.names and frame.periods):
+    explains = bool(re.match(r"\s*(?:why|how come)\b", state.standalone, re.I))  # a reason is in prose, not in a row
+    if frame.intents or (frame.names and frame.periods and not explains):
         # a calculation, or a figure for a name and a period, is most often in a table row: one narrow search per
         # name, its best rows added
         seen = {h.chunk.id for h in state.hits}
@@ -678,7 +679,8 @@ def _audited(state: RunState, text: str) -> tuple[AuditReport, str, str | None, 
             trace = next(t for t in mismatched[0].numbers if t.found_in == "mismatched")
             reason = f"the draft gave a figure that the sources state for {trace.context}, not for what was asked"
     if reason is None and not state.tool_calls:
-        reason = off_period(report, state.standalone, _default_year(state.sources))
+        reason = off_period(report, state.standalone, _default_year(state.sources),
+                            whole=bool(_ASKS_FIGURE.search(state.standalone)))
     reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls))
     return report, text, reason, trace
 
@@ -714,7 +716,7 @@ def repair_citations(text: str, report: AuditReport, state: RunState) -> tuple[s
 
 #: Measures that are amounts of money in any business's accounts: a question for one is not answered by tonnes.
 _MONEY_TERMS = (r"prices?|priced|dividends?|salar(?:y|ies)|wages?|fees?|revenues?|profits?|earnings|ebitda|ebit|"
-                r"net income|operating income|costs?|capex|capital expenditure")
+                r"net income|operating income|capex|capital expenditure")  # not 'cost': a cost of debt is a rate
 _MONEY_QUESTION = re.compile(rf"\b(?:{_MONEY_TERMS}|how much money|how many (?:dollars|euros|pounds|yen|yuan))\b",
                              re.I)
 #: ... unless what is asked is its change or a ratio of it, which is a percent ('the EBITDA margin', 'revenue growth')

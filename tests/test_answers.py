@@ -417,3 +417,21 @@ def test_a_change_stated_in_a_sentence_that_names_no_one_is_computed_for_the_pre
     assert got.get("difference") == ({"a": 8450.0, "b": 7120.0}, 1330.0)
     assert got.get("pct_change") == ({"old": 7120.0, "new": 8450.0}, 18.68)
     assert all(label.startswith("Orla Sail Lines, H1 202") for c in a.tool_calls for label in c.labels.values())
+
+
+def test_a_why_question_gets_prose_first_not_the_rows_of_its_name_and_period(runtime, fake_llm, tmp_path):
+    folder = tmp_path / "ferries"
+    folder.mkdir()
+    rows = ["operator,period,measure,amount,unit"]
+    rows += [f"Skerry Boats,{m} 2025,cars_carried,{40 + i},thousand" for i, m in enumerate(["October", "November"])]
+    rows += [f"Skerry Boats,{m} 2025,sailings,{300 + i},sailings" for i, m in enumerate(["October", "November"])]
+    (folder / "ferry_months.csv").write_text("\n".join(rows) + "\n")
+    (folder / "sound_review.md").write_text(
+        "# Sound review\n\nHarbour pilots say the November 2025 decline at Skerry Boats reflects a timetable "
+        "change, not weaker demand, since bookings for the winter season were at a record.\n")
+    runtime.ingest([folder], progress=False)
+    runtime.settings.min_relevance = 0.0
+    fake_llm.default = "Pilots link it to a timetable change [0]."
+    ask("Why do pilots read Skerry Boats' November 2025 decline as a timetable change?", runtime=runtime)
+    first = next(line for line in _prompt(fake_llm).splitlines() if line.startswith("[0]"))
+    assert "timetable change" in first

@@ -187,3 +187,17 @@ def test_a_question_for_an_amount_of_money_is_not_answered_by_tonnes_but_a_margi
     report, text = audit_answer(margin, [src])
     assert audit_refusal(report, "What was Tarn Haulage's operating margin on its earnings in Q3 2025?", text,
                          False) is None
+
+
+def test_a_figure_for_part_of_the_asked_year_does_not_answer_a_question_for_the_year():
+    from copilot.audit import off_period
+    from tests.helpers import source
+
+    src = source(0, "Tarn Haulage's revenue was €18.6 million in H1 2024 and €21.0 million in H1 2025.")
+    report, _ = audit_answer("Tarn Haulage's revenue was €18.6 million in H1 2024 [0].", [src])
+    question = "What was Tarn Haulage's revenue for the full year 2024?"
+    assert off_period(report, question, whole=True) == "the sources give figures for H1 2024, not for 2024"
+    assert off_period(report, question, whole=False) is None  # what happened in 2024 may be told by its parts
+    stock, _ = audit_answer("Tarn Haulage had 58 trucks at 30 June 2025 [0].",
+                            [source(0, "Tarn Haulage had 58 trucks at 30 June 2025, against 51 a year before.")])
+    assert off_period(stock, "How many trucks did Tarn Haulage have in Q2 2025?", whole=True) is None
