@@ -203,16 +203,24 @@ def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = ""
     return out
 
 
+_ASIDE = re.compile(r"\s+\([^()]*\)")
+
+
 def format_sources(sources: list[Citation]) -> str:
+    """The numbered sources as the model reads them. A publisher's aside ('Samuel Reed (AI writing agent; outlet
+    not named)') is left out there, and in a row's 'Source:' line: tokens the model reads on every question."""
     lines = []
     for c in sources:
+        text = " ".join(c.text.split())
         if c.kind == "calculation":
             label = "calculation"
         elif c.kind == "row":
             label = "table row"
+            head, sep, tail = text.rpartition(" Source: ")
+            text = head + sep + _ASIDE.sub("", tail) if sep else text
         else:
-            label = ", ".join(x for x in (c.publisher, c.date) if x) or c.doc_id
-        lines.append(f"[{c.n}] ({label}) {' '.join(c.text.split())}")
+            label = ", ".join(x for x in (_ASIDE.sub("", c.publisher or ""), c.date) if x) or c.doc_id
+        lines.append(f"[{c.n}] ({label}) {text}")
     return "\n".join(lines)
 
 

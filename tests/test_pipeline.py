@@ -182,3 +182,16 @@ def test_a_name_s_other_forms_add_to_the_search_but_do_not_swamp_it():
     query = _expanded_query("What port levies did the U.K. announce for 2027?", knowledge)
     added = query.split("?", 1)[1].split()
     assert added[:2] == ["United", "Kingdom"] and len(added) == 3 and "Britain" not in added
+
+
+def test_the_prompt_leaves_out_a_publisher_s_aside_but_keeps_the_publisher():
+    from copilot.pipeline import format_sources
+    from copilot.types import Citation
+
+    text = Citation(n=0, doc_id="d", text="Ferry fares rose 4% in May 2025.", publisher="Sound Post (weekly; Portree)",
+                    date="2025-06", kind="text")
+    row = Citation(n=1, doc_id="t", kind="row",
+                   text="Table: fares, Orla Sail Lines: car fare, May 2025: £42. Source: Sound Post (weekly; Portree).")
+    out = format_sources([text, row])
+    assert "[0] (Sound Post, 2025-06) Ferry fares rose 4%" in out and out.endswith("£42. Source: Sound Post.")
+    assert "weekly" not in out
