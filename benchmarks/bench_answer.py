@@ -45,14 +45,18 @@ def run_set(name: str, paths: list[Path], questions: Path, llm) -> dict:
     rt.ingest(paths, progress=False)
     report = run_eval(load_questions(questions), rt, baseline=True, source=str(questions))
     write_report(report, RESULTS / f"eval-{name}")
-    summary = report.summary()
+    return figures(report.summary(), str(questions))
+
+
+def figures(summary: dict, questions: str) -> dict:
+    """A set's line in answer.json, from its eval report's summary."""
     keys = ("n", "correct", "answerable_refused", "invented_numbers", "wrong_calculations", "latency_p50_s",
             "latency_p95_s", "ttft_p50_s", "first_feedback_p50_s", "prompt_tokens_mean", "prompt_cache_hit")
     pick = lambda s: {k: summary[s]["overall"].get(k) for k in keys}  # noqa: E731
-    out = {"questions": str(questions.relative_to(ROOT) if questions.is_relative_to(ROOT) else questions),
-           "copilot": pick("copilot"), "baseline": pick("baseline"),
-           "ratios_copilot_over_baseline": summary["ratios_copilot_over_baseline"]}
-    return out
+    path = Path(questions)
+    return {"questions": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+            "copilot": pick("copilot"), "baseline": pick("baseline"),
+            "ratios_copilot_over_baseline": summary["ratios_copilot_over_baseline"]}
 
 
 def main() -> None:
@@ -74,11 +78,15 @@ def main() -> None:
             print(f"skipping {name}: {questions} not found")
             continue
         results[name] = run_set(name, paths, questions, llm)
-    previous = RESULTS / "answer.json"
-    if args.only and previous.exists():  # one set re-run: the other set's figures stay
+    if args.only:  # one set re-run: the other sets' figures come from their latest eval reports
         import json
 
-        results = json.loads(previous.read_text()).get("sets", {}) | results
+        for name in SETS:
+            report = RESULTS / f"eval-{name}.json"
+            if name not in results and report.exists():
+                data = json.loads(report.read_text())
+                results[name] = figures(data["summary"], data.get("questions_file") or "")
+        results = {name: results[name] for name in SETS if name in results}
     write_results("answer", {"sets": results,
                              "note": "same run, same model and retriever; the baseline runs after the copilot on "
                                      "each set; refusals decided before the model is called have no TTFT"})

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import (CURRENCY_WORDS, UNITS, extract_numbers, format_number, is_signed_kind, numbers_match,
-                             sentences_under_headings, unit_of_text)
+from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_signed_kind,
+                             numbers_match, sentences_under_headings, unit_of_text)
 from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, sort_key, within,
                              year_of)
 from copilot.tools import TOOLS, run_tool, tool_call_schema
@@ -177,13 +177,17 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
             continue
         as_of = c.date or None
         for sentence, heading in sentences_under_headings(c.text):
+            # 'output rose from 1,870 ML to 1,990 ML over the same period': where the sentence names no period of
+            # its own, the period it inherits is the new level's; the old level's is not stated
+            earlier = {old.start for old, _ in _levels(sentence)} if not find_periods(sentence) else set()
             for num in extract_numbers(sentence, words=True):
                 if num.kind in ("year", "date") or (num.raw.isalpha() and not num.unit):
                     continue  # a year, a day, or a number word without a unit
                 if num.kind == "quantity" and not num.unit and re.search(r"\b[A-Z][a-z]+\s$", sentence[:num.start]):
                     continue  # part of a name: 'Round 5', 'Phase 2'
                 clause = _clause(sentence, num.start, num.end)
-                periods = context_periods(sentence, num.start, num.end, as_of, heading=heading)
+                periods = [] if num.start in earlier else \
+                    context_periods(sentence, num.start, num.end, as_of, heading=heading)
                 names = named_entities(clause) or named_entities(sentence)
                 before = sentence[:num.start]
                 qualifier = "approx" if _HEDGE_WORDS.search(before) else (
@@ -493,6 +497,21 @@ _CHANGE_VERB = re.compile(r"\b(?:ris(?:e|es|ing|en)|rose|increas\w*|gr[eo]w\w*|f
                           r"narrow\w*|went|moved?|chang\w*)\b", re.I)
 
 
+def _levels(sentence: str) -> list[tuple[Number, Number]]:
+    """The (old, new) levels of a change a sentence gives as 'from X to Y' or 'to Y from X'."""
+    nums = [n for n in extract_numbers(sentence, words=True) if n.kind not in ("year", "date")]
+    out = []
+    for x, y in zip(nums, nums[1:]):
+        if x.kind != y.kind or x.unit != y.unit:
+            continue
+        before_x, before_y = sentence[:x.start], sentence[:y.start]
+        if re.search(r"\bfrom\s*$", before_x, re.I) and re.search(r"\bto\s*$", before_y, re.I):
+            out.append((x, y))
+        elif re.search(r"\bto\s*$", before_x, re.I) and re.search(r"\bfrom\s*$", before_y, re.I):
+            out.append((y, x))
+    return out
+
+
 def _move_plans(frame: Frame, facts: list[Fact], wanted: list[str]) -> list[Plan]:
     """A change the source gives as two levels of one thing ('will rise from €2,400 to €2,950', 'fell to 0.21%
     from 0.34%'), in the sentence that best fits the question's words: the difference, and the percentage change
@@ -501,17 +520,7 @@ def _move_plans(frame: Frame, facts: list[Fact], wanted: list[str]) -> list[Plan
     for sentence in dict.fromkeys(f.sentence for f in facts if f.sentence):
         if not _CHANGE_VERB.search(sentence):
             continue
-        nums = [n for n in extract_numbers(sentence, words=True) if n.kind not in ("year", "date")]
-        for x, y in zip(nums, nums[1:]):
-            if x.kind != y.kind or x.unit != y.unit:
-                continue
-            before_x, before_y = sentence[:x.start], sentence[:y.start]
-            if re.search(r"\bfrom\s*$", before_x, re.I) and re.search(r"\bto\s*$", before_y, re.I):
-                old, new = x, y
-            elif re.search(r"\bto\s*$", before_x, re.I) and re.search(r"\bfrom\s*$", before_y, re.I):
-                old, new = y, x
-            else:
-                continue
+        for old, new in _levels(sentence):
             fit = _word_overlap(frame.words, sentence)
             if fit > best_fit:
                 best, best_fit = (sentence, old, new), fit

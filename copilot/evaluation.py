@@ -63,8 +63,10 @@ def load_questions(path: Path) -> list[Question]:
         if not isinstance(refuse, bool):
             raise EvalFileError(f"{where}: 'refuse' must be true or false")
         must_not = data.get("must_not", [])
+        if isinstance(must_not, list):  # groups written like 'must' ([["bankrupt"], ["insolvent"]]): none may appear
+            must_not = [s for item in must_not for s in (item if isinstance(item, list) else [item])]
         if not isinstance(must_not, list) or not all(isinstance(s, str) and s for s in must_not):
-            raise EvalFileError(f"{where}: 'must_not' must be a list of non-empty strings")
+            raise EvalFileError(f"{where}: 'must_not' must be a list of non-empty strings (or of lists of them)")
         session = data.get("session", "")
         if not isinstance(session, str):
             raise EvalFileError(f"{where}: 'session' must be a string")

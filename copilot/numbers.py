@@ -38,6 +38,7 @@ UNITS = {
     "w": "W", "kw": "kW", "mw": "MW", "gw": "GW", "tw": "TW", "kwh": "kWh", "mwh": "MWh", "gwh": "GWh", "twh": "TWh",
     "teu": "TEU", "teus": "TEU", "units": "units", "unit": "units", "shares": "shares", "vehicles": "vehicles",
     "cars": "vehicles", "employees": "employees", "people": "people", "jobs": "jobs", "litres": "l", "liters": "l",
+    "ml": "ML", "megalitres": "ML", "megaliters": "ML", "gl": "GL", "gigalitres": "GL", "gigaliters": "GL",
     "m3": "m3", "bcm": "bcm", "cubic metres": "m3", "hectares": "ha", "ha": "ha", "km": "km", "miles": "miles",
     "containers": "containers", "ships": "ships", "vessels": "vessels", "wafers": "wafers", "devices": "devices",
     "passengers": "passengers", "customers": "customers", "subscribers": "subscribers", "orders": "orders",

@@ -228,3 +228,14 @@ def test_a_change_given_as_two_levels_is_computed_for_one_party():
     ranged = source(0, "Compliance will cost between €9 million and €12 million, from 3 to 5 years of work.")
     assert compute("By how much will compliance costs rise?", [ranged], llm).calls == []
     assert compute("By how many pounds will the pilotage charge rise?", [port], llm).calls == []
+
+
+def test_the_old_level_of_a_change_in_a_sentence_with_no_period_of_its_own_is_not_given_the_inherited_period():
+    from copilot.compute import source_facts, named_entities
+
+    text = ("## First-half tonnage\nHolm Quarries shipped 4,480 kt in H1 2025, compared with 4,120 kt in H1 2024. "
+            "Brede Stone's shipments rose from 1,870 kt to 1,990 kt over the same period.")
+    facts = {f.value: f.periods for f in source_facts([source(0, text, date="2025-08-01")])}
+    assert facts[1990.0] == ["2025-H1"] and facts[1870.0] == []  # 1,870 kt is H1 2024's, which the sentence leaves
+    # to the reader; a megalitre is a unit, not a name
+    assert named_entities("Corrin Bay Water produced 1,870 ML in Q1 2025") == ["Corrin Bay Water"]
