@@ -540,10 +540,10 @@ def left_out(question: str, draft: str, sources: list[Citation], doc_freq: Calla
         if c.n in cited:
             continue
         # the source's sentence that fits the question best (rarer words weigh more)
-        best = max(sentences(c.text), key=lambda t: sum(1 / df[w] for w in found if w in set(lexical_tokens(t))))
-        if rarest & set(lexical_tokens(best)) and any(
-                not _mentions(draft, name, knowledge) for name in named_entities(best, proper_only=True)
-                if name not in question):
+        toks = {t: set(lexical_tokens(t)) for t in sentences(c.text)}
+        best = max(toks, key=lambda t: sum(1 / df[w] for w in found if w in toks[t]))
+        if rarest & toks[best] and any(not _mentions(draft, name, knowledge)
+                                       for name in named_entities(best, proper_only=True) if name not in question):
             more.append((c.n, best.strip()))
     return more
 

@@ -67,7 +67,7 @@ class Runtime:
 
     def doc_freq(self, tokens: list[str]) -> dict[str, int]:
         """How many stored chunks hold each (lexical) token."""
-        return self.store.sync_lexical().doc_freq(tokens)[0]
+        return self.store.sync_lexical().doc_freq(tokens)
 
     def search(self, query: str, k: int | None = None, **filters):
         return self.searcher.search(query, k or self.settings.k, **filters)

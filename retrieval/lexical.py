@@ -136,15 +136,15 @@ class LexicalIndex:
         with self._lock:
             return self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
-    def doc_freq(self, tokens: list[str]) -> tuple[dict[str, int], int]:
-        """How many stored chunks hold each token, and how many chunks there are: what makes a word specific."""
+    def _postings(self, token: str) -> np.ndarray:
+        """A token's postings as rows of (chunk rowid, term frequency, chunk length); empty when it has none."""
+        blobs = self.db.execute("SELECT data FROM postings WHERE token = ?", (token,)).fetchall()
+        return np.frombuffer(b"".join(b[0] for b in blobs), dtype=np.int64).reshape(-1, 3)
+
+    def doc_freq(self, tokens: list[str]) -> dict[str, int]:
+        """How many stored chunks hold each token: what makes a word specific."""
         with self._lock, _Snapshot(self.db):
-            n_docs = self.db.execute("SELECT COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()[0]
-            out = {}
-            for token in dict.fromkeys(tokens):
-                blobs = self.db.execute("SELECT data FROM postings WHERE token = ?", (token,)).fetchall()
-                out[token] = sum(len(b[0]) for b in blobs) // (3 * 8)  # rows of (chunk, tf, length), int64 each
-        return out, n_docs
+            return {token: len(self._postings(token)) for token in dict.fromkeys(tokens)}
 
     def search(self, tokens: list[str], pool: int, *, doc_ids=None, date_from=None, date_to=None,
                also: list[str] = ()) -> tuple[list[tuple[str, float]], dict[str, float]]:
@@ -159,10 +159,9 @@ class LexicalIndex:
             avgdl = total / n_docs
             ids_parts, score_parts = [], []
             for token in tokens:
-                blobs = self.db.execute("SELECT data FROM postings WHERE token = ?", (token,)).fetchall()
-                if not blobs:
+                arr = self._postings(token)
+                if not len(arr):
                     continue
-                arr = np.frombuffer(b"".join(b[0] for b in blobs), dtype=np.int64).reshape(-1, 3)
                 df = len(arr)
                 idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
                 tf, dl = arr[:, 1].astype(np.float64), arr[:, 2].astype(np.float64)
