@@ -1,16 +1,17 @@
 """Answers on the embedded model, the copilot beside a plain LangChain chain (top chunks stuffed into one prompt, the
-same model and retriever) in the same run, on five question sets:
+same model and retriever) in the same run, on six question sets:
 - dev: the bundled corpus's questions;
 - corpus2: offshore wind (its failures were read while developing);
 - corpus3: pharmaceutical cold-chain logistics (written by a helper who had not read the code; its failures were
   read in a later session);
 - corpus4: grain storage and rail freight (written by another such helper; its failures were read in a later
   session);
-- corpus5: municipal water and desalination (written by a third helper, and kept unseen).
+- corpus5: municipal water and desalination (written by a third helper; its failures were read in a later session);
+- corpus6: regional aviation (written by a fourth helper, and kept unseen).
 For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean prompt tokens and the
 prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|corpus3|corpus4|corpus5]
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|corpus3|corpus4|corpus5|corpus6]
 Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 
@@ -32,6 +33,8 @@ SETS = {
                 ROOT / "benchmarks" / "corpus4" / "questions.jsonl"),
     "corpus5": ([ROOT / "benchmarks" / "corpus5" / "docs", ROOT / "benchmarks" / "corpus5" / "tables"],
                 ROOT / "benchmarks" / "corpus5" / "questions.jsonl"),
+    "corpus6": ([ROOT / "benchmarks" / "corpus6" / "docs", ROOT / "benchmarks" / "corpus6" / "tables"],
+                ROOT / "benchmarks" / "corpus6" / "questions.jsonl"),
 }
 
 

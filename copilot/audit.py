@@ -85,7 +85,7 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
                      pct_tol: float, rel_tol: float) -> str | None:
     """What the cited sources state ``num`` for, when that is another period or another name than the claim's;
     None when some stating place fits the claim (or says nothing to the contrary)."""
-    from copilot.compute import _clause, _mentions, named_entities
+    from copilot.compute import _clause, _mentions, named_entities, names_not_lowered
 
     claim_periods = _claim_periods(claim, num)
     claim_names = named_entities(re.sub(r"\[\d+\]", " ", claim))
@@ -105,7 +105,7 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
         if other:  # the claim's 'Round 6' figure is the source's 'Round 5' figure
             reasons.append(other[0])
             continue
-        about_names = named_entities(about, proper_only=True)
+        about_names = names_not_lowered(named_entities(about, proper_only=True), claim)
         # 'the Directorate' in the source is the claim's 'Varland Energy Directorate'
         short_form = any(set(a.split()) <= set(n.split()) for a in about_names for n in claim_names)
         if claim_names and about_names and not short_form and not any(_mentions(about, n, knowledge)

@@ -32,6 +32,7 @@ _TWO_CALCS = re.compile(r"\bin (?:absolute|\w+) (?:terms )?and (?:in )?(?:percen
                         r"\band (?:in|by) (?:what )?percent(?:age)?(?: terms)?\b", re.I)
 INTENT_PATTERNS: list[tuple[str, str]] = [
     ("implied_prior", r"\b(?:given|implied|implies|imply|back out|assuming)\b.*\d+(?:\.\d+)?\s?(?:%|percent)"
+                      r"|\d+(?:\.\d+)?\s?(?:%|percent).*\b(?:implied|implies|imply|back out)\b"
                       r"|\d+(?:\.\d+)?\s?(?:%|percent)\s+(?:rise|increase|jump|gain|growth|decline|drop|fall)"
                       r".*\b(?:before|prior|previous|earlier)\b"),
     ("pct_change", r"percent(?:age)? change|% change|\bby what percent|\bgrowth rate\b|"
@@ -188,7 +189,7 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
                 clause = _clause(sentence, num.start, num.end)
                 periods = [] if num.start in earlier else \
                     context_periods(sentence, num.start, num.end, as_of, heading=heading)
-                names = named_entities(clause) or named_entities(sentence)
+                names = named_entities(clause, proper_only=True) or named_entities(sentence, proper_only=True)
                 before = sentence[:num.start]
                 qualifier = "approx" if _HEDGE_WORDS.search(before) else (
                     "below" if re.search(r"\b(?:below|under|less than)\s*$", before, re.I) else "")
@@ -619,8 +620,13 @@ def _names_of(fact: Fact, frame: Frame) -> list[str]:
     common noun, not a name."""
     if fact.entity:
         return [fact.entity]
-    return [n for n in named_entities(fact.about)
-            if " " in n or not re.search(rf"\b{re.escape(n.lower())}\b", frame.question)]
+    return names_not_lowered(named_entities(fact.about), frame.question)
+
+
+def names_not_lowered(names: list[str], text: str) -> list[str]:
+    """``names`` less the one-word ones that ``text`` writes in lower case: a capitalised sentence opening
+    ('Revenue for 2024 was ...') is a common noun where the question or claim says 'revenue'."""
+    return [n for n in names if " " in n or not re.search(rf"\b{re.escape(n.lower())}\b", text)]
 
 
 def _fits(fact: Fact, frame: Frame, knowledge: CorpusKnowledge, tool: str) -> bool:

@@ -67,9 +67,9 @@ def load_questions(path: Path) -> list[Question]:
             must_not = [s for item in must_not for s in (item if isinstance(item, list) else [item])]
         if not isinstance(must_not, list) or not all(isinstance(s, str) and s for s in must_not):
             raise EvalFileError(f"{where}: 'must_not' must be a list of non-empty strings (or of lists of them)")
-        session = data.get("session", "")
+        session = data.get("session") or ""  # null: no session
         if not isinstance(session, str):
-            raise EvalFileError(f"{where}: 'session' must be a string")
+            raise EvalFileError(f"{where}: 'session' must be a string or null")
         if data["id"] in seen:
             raise EvalFileError(f"{where}: duplicate id {data['id']!r}")
         seen.add(data["id"])

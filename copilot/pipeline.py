@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Sequence
 
 from langchain_core.runnables import RunnableLambda
 
@@ -689,7 +689,7 @@ def _audited(state: RunState, text: str) -> tuple[AuditReport, str, str | None, 
     if reason is None and not state.tool_calls:
         reason = off_period(report, state.standalone, _default_year(state.sources),
                             whole=bool(_ASKS_FIGURE.search(state.standalone)))
-    reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls))
+    reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls), state.sources)
     return report, text, reason, trace
 
 
@@ -727,14 +727,30 @@ _MONEY_TERMS = (r"prices?|priced|dividends?|salar(?:y|ies)|wages?|fees?|revenues
                 r"net income|operating income|capex|capital expenditure")  # not 'cost': a cost of debt is a rate
 _MONEY_QUESTION = re.compile(rf"\b(?:{_MONEY_TERMS}|how much money|how many (?:dollars|euros|pounds|yen|yuan))\b",
                              re.I)
-#: ... unless what is asked is its change or a ratio of it, which is a percent ('the EBITDA margin', 'revenue growth')
+#: ... unless what is asked is a ratio of it, which is a percent ('the EBITDA margin', 'revenue growth')
 _MOVE = re.compile(rf"\b(?:(?:{_MONEY_TERMS})\s+(?:change|rise|increase|fall|drop|move|swing|growth)|margin|percent|"
                    r"percentage|share|ratio|rate|yield|growth)", re.I)
+#: ... or a change of it, which may be a percent too ('by how much may bills rise under the price limit?')
+_CHANGE = re.compile(r"\b(?:ris(?:e|es|en|ing)|rose|f[ae]ll(?:s|en|ing)?|grow(?:s|n|ing)?|grew|increas\w*|"
+                     r"decreas\w*|drop\w*|declin\w*|chang\w*|jump\w*|climb\w*|cut)\b", re.I)
+#: The words a passage uses for one money measure of a business's accounts. A figure for the measure asked about
+#: stands on a passage that names it in one of these words: a €2.8 million penalty is not revenue.
+_MONEY_FAMILIES = {
+    r"revenues?": r"revenues?|sales|turnover|top[- ]line",
+    r"profits?|earnings|net income": r"profits?|earnings|(?:net|operating) income|income",
+    r"ebitda": r"ebitda",
+    r"ebit": r"ebit",
+    r"dividends?": r"dividends?|payouts?|distributions?",
+    r"wages?|salar(?:y|ies)": r"wages?|salar(?:y|ies)|pay|earnings",
+    r"capex|capital expenditure": r"capex|capital expenditure|capital spending|invest\w*",
+}
 
 
-def audit_refusal(report: AuditReport, question: str, text: str, has_calculation: bool) -> str | None:
-    """A reason to refuse from the audit: nothing the draft says is supported, its figures are in no source, or
-    it answers a question for money with other figures. None when the draft stands."""
+def audit_refusal(report: AuditReport, question: str, text: str, has_calculation: bool,
+                  sources: Sequence[Citation] = ()) -> str | None:
+    """A reason to refuse from the audit: nothing the draft says is supported, its figures are in no source, it
+    answers a question for money with other figures, or its money figures stand on passages about another measure.
+    None when the draft stands."""
     claims = report.claims
     if not claims:
         return "the model gave no answer"
@@ -747,10 +763,34 @@ def audit_refusal(report: AuditReport, question: str, text: str, has_calculation
         return "no sentence of the draft is supported by the sources it cites"
     if _MONEY_QUESTION.search(question) and not _MOVE.search(question):
         figures = [n for n in extract_numbers(text) if n.kind not in ("year", "date")]
-        if figures and not any(n.kind == "money" or "/" in n.unit for n in figures):
-            term = _MONEY_QUESTION.search(question).group(0)
+        moves = bool(_CHANGE.search(question))
+        term = _MONEY_QUESTION.search(question).group(0)
+        if figures and not any(n.kind == "money" or "/" in n.unit or (moves and n.kind in ("percent", "points", "bp"))
+                               for n in figures):
             return f"the sources state no {term}, only other figures"
+        other = _other_money_measure(report, question, sources)
+        if other:
+            return other
     return None
+
+
+def _other_money_measure(report: AuditReport, question: str, sources: Sequence[Citation]) -> str | None:
+    """A question for one money measure ('revenue') whose every money figure stands on passages that never name that
+    measure in any of its words: the figure is some other amount (a penalty, a grant, an order's value)."""
+    family = next(((ask, words) for ask, words in _MONEY_FAMILIES.items()
+                   if re.search(rf"\b(?:{ask})\b", question, re.I)), None)
+    if family is None:
+        return None
+    by_n = {c.n: c.text for c in sources}
+    money = [(t, c) for c in report.claims for t in c.numbers if t.kind == "money" and t.found_in == "cited"]
+    if not money:
+        return None
+    for trace, claim in money:
+        cited = [by_n.get(n, "") for n in (trace.where or claim.citations)]
+        if any(re.search(rf"\b(?:{family[1]})\b", t, re.I) for t in cited):
+            return None
+    term = re.search(rf"\b(?:{family[0]})\b", question, re.I).group(0)
+    return f"the sources state no {term}: the figures they give are other amounts"
 
 
 def render_answer(state: RunState) -> Answer:

@@ -189,6 +189,46 @@ def test_a_question_for_an_amount_of_money_is_not_answered_by_tonnes_but_a_margi
                          False) is None
 
 
+def test_a_change_of_a_money_measure_may_be_a_percent_but_not_tonnes():
+    from copilot.pipeline import audit_refusal
+    from tests.helpers import source
+
+    src = source(0, "Under the new cap, ferry fares may rise by no more than 3.2% from 1 May 2025. Ferries carried "
+                    "412,000 passengers.")
+    question = "By how much may fares rise at most under the regulator's price cap?"
+    report, text = audit_answer("Fares may rise by no more than 3.2% from 1 May 2025 [0].", [src])
+    assert audit_refusal(report, question, text, False) is None
+    report, text = audit_answer("Fares may rise to 412,000 passengers [0].", [src])
+    assert audit_refusal(report, question, text, False) == "the sources state no price, only other figures"
+
+
+def test_a_money_figure_for_another_measure_does_not_answer_a_question_for_revenue():
+    from copilot.pipeline import audit_refusal
+    from tests.helpers import source
+
+    fine = source(0, "Enforcement: the Board fined Orla Bakeries €1.4 million for late deliveries.")
+    sales = source(1, "Orla Bakeries' sales in 2024 were €38.5 million, up from €35.0 million.")
+    question = "What revenue did Orla Bakeries report for 2024?"
+    report, text = audit_answer("Orla Bakeries reported revenue of €1.4 million for 2024 [0].", [fine, sales])
+    assert audit_refusal(report, question, text, False, [fine, sales]) == \
+        "the sources state no revenue: the figures they give are other amounts"
+    # 'sales' is one of the words for revenue
+    report, text = audit_answer("Orla Bakeries' revenue for 2024 was €38.5 million [1].", [fine, sales])
+    assert audit_refusal(report, question, text, False, [fine, sales]) is None
+    # a question for a fine is not a question for a money measure of the accounts: the rule does not apply
+    report, text = audit_answer("The Board fined Orla Bakeries €1.4 million [0].", [fine, sales])
+    assert audit_refusal(report, "How much was Orla Bakeries fined?", text, False, [fine, sales]) is None
+
+
+def test_a_capitalised_sentence_opening_is_not_another_name_for_the_figure():
+    from tests.helpers import source
+
+    src = source(0, "### Headline results\n- Revenue for 2024 was €167.5 million, compared with €152.3 million in "
+                    "2023.\n- Pellin Mills opened a new silo at Arrow Quay.")
+    report, _ = audit_answer("Pellin Mills' revenue in 2024 was €167.5 million [0].", [src])
+    assert [t.found_in for t in report.claims[0].numbers if t.kind == "money"] == ["cited"]
+
+
 def test_a_figure_for_part_of_the_asked_year_does_not_answer_a_question_for_the_year():
     from copilot.audit import off_period
     from tests.helpers import source

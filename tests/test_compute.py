@@ -51,6 +51,8 @@ def NONE():  # noqa: N802 - a model that never proposes a calculation
     ("By how much did the index rise?", []),  # one party, one period: stated, not computed
     ("What is the value of the dredging contract the port signed?", []),  # a stated value, not a share of one
     ("What is a 12.5% stake in the $2.9 billion fund worth?", ["part_of"]),
+    ("The mill says its flour output rose 6.5% to 41,200 t in 2025. What does that imply for 2024?", ["implied_prior"]),
+    ("Flour output rose 6.5% in 2025; what was it in the third quarter?", []),  # a stated change, no inference asked
 ])
 def test_what_the_question_asks(question, intents):
     assert read_question(question).intents == intents

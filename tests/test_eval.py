@@ -138,11 +138,11 @@ def test_a_session_of_questions_is_one_conversation(runtime, fake_llm, tmp_path)
     path.write_text("".join(json.dumps(q) + "\n" for q in [
         {"id": "a", "kind": "factual", "question": "What was Tern Power's generation in Q3 2025?", "session": "s"},
         {"id": "b", "kind": "followup", "question": "And in Q2 2025?", "session": "s"},
-        {"id": "c", "kind": "factual", "question": "And in Q1 2025?"}]))
+        {"id": "c", "kind": "factual", "question": "And in Q1 2025?", "session": None}]))
     report = run_eval(load_questions(path), runtime, progress=False)
     rewritten = [r["standalone_question"] for r in report.copilot]
     assert rewritten[1] == "What was Tern Power's generation in Q2 2025?"
-    assert rewritten[2] == "And in Q1 2025?"  # no session: nothing to lean on
+    assert rewritten[2] == "And in Q1 2025?"  # no session (null): nothing to lean on
     assert all(r["first_feedback_s"] is not None and r["first_feedback_s"] < 1 for r in report.copilot)
 
 
