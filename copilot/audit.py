@@ -55,6 +55,13 @@ def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[
     return out
 
 
+def _title_period(c: Citation) -> list[str]:
+    """The one period a document's title gives, else none."""
+    codes = list(dict.fromkeys(p.code for p in find_periods(c.title or "", as_of=c.date or None)
+                               if not p.code.startswith("*")))
+    return codes if len(codes) == 1 else []
+
+
 def _same_period(a: str, b: str) -> bool:
     """The claim gives the figure the period the source states it for: the same span (a half-year figure is not
     the year's), or either side unresolved or a range (then sharing any time is enough)."""
@@ -62,6 +69,9 @@ def _same_period(a: str, b: str) -> bool:
 
     if a.startswith("*") or b.startswith("*") or ".." in a or ".." in b:
         return overlaps(a, b)
+    day = re.compile(r"\d{4}-\d{2}-\d{2}")
+    if day.fullmatch(a) or day.fullmatch(b):  # 'On 9 October 2025' is a day of 'October 2025'
+        return within(a, b) or within(b, a)
     return within(a, b) and within(b, a)
 
 
@@ -82,13 +92,20 @@ def _claim_periods(claim: str, num: Number) -> list[str]:
 
 
 def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: CorpusKnowledge,
-                     pct_tol: float, rel_tol: float) -> str | None:
+                     pct_tol: float, rel_tol: float, question: str = "",
+                     entities: frozenset = frozenset()) -> str | None:
     """What the cited sources state ``num`` for, when that is another period or another name than the claim's;
-    None when some stating place fits the claim (or says nothing to the contrary)."""
+    None when some stating place fits the claim (or says nothing to the contrary). A claim that gives its figure
+    no period answers for the question's: then a source period that does not even overlap it is another."""
     from copilot.compute import _clause, _mentions, named_entities, names_not_lowered
 
     claim_periods = _claim_periods(claim, num)
+    inherited = not claim_periods and bool(question)
+    if inherited:
+        claim_periods = [p.code for p in find_periods(question) if not p.code.startswith("*")]
     claim_names = named_entities(re.sub(r"\[\d+\]", " ", claim))
+    asked_names = named_entities(question, proper_only=True)
+    claim_proper = named_entities(re.sub(r"\[\d+\]", " ", claim), proper_only=True)
     contexts = [(ctx, c) for c in cited for ctx in _contexts(num, c, pct_tol, rel_tol)]
     if not contexts:
         return None
@@ -96,7 +113,12 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
     clause_names = named_entities(re.sub(r"\[\d+\]", " ", _clause(claim, num.start, num.end)), proper_only=True)
     reasons = []
     for (periods, about, sentence), c in contexts:
-        if claim_periods and periods and not any(_same_period(a, b) for a in claim_periods for b in periods):
+        fits = (lambda a, b: overlaps(a, b)) if inherited else _same_period
+        if inherited and not periods and not c.facts:
+            # neither the claim nor the source's sentence gives the figure a period: the document's title may ('...
+            # results for the third quarter of 2025')
+            periods = _title_period(c)
+        if claim_periods and periods and not any(fits(a, b) for a in claim_periods for b in periods):
             reasons.append(", ".join(format_period(p) for p in periods[:2]))
             continue
         stated = numbered_names(sentence)
@@ -104,6 +126,14 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
                  and not re.search(rf"\b{w}\s+(?:No\.?\s*)?{re.escape(n)}\b", sentence)]
         if other:  # the claim's 'Round 6' figure is the source's 'Round 5' figure
             reasons.append(other[0])
+            continue
+        if c.facts and about and any(_mentions(e, n, knowledge) for n in claim_proper for e in entities - {about}) \
+                and not any(_mentions(about, n, knowledge) or any(_mentions(a, n, knowledge)
+                                                                  for a in knowledge.names(about))
+                            for n in claim_proper):
+            # a table row of another entity, where the claim's name has a row of its own (the total row's figure
+            # given to one airport)
+            reasons.append(about)
             continue
         about_names = names_not_lowered(named_entities(about, proper_only=True), claim)
         # 'the Directorate' in the source is the claim's 'Varland Energy Directorate'
@@ -121,6 +151,13 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
                                            and not _named_loosely(subject, n, knowledge) for n in clause_names):
             # the figure's own clause gives it to a name that the passage never names, in a document published by
             # another
+            reasons.append(subject)
+            continue
+        # a claim that names no one answers for the question's names: a figure from a passage that never names
+        # them, in a document by or about another ('Port Aldane environmental fact sheet'), is not theirs
+        subject = subject or ", ".join(named_entities(title.title() if title.islower() else title, proper_only=True))
+        if not claim_proper and not c.facts and subject and any(
+                not _named_loosely(whole, n, knowledge) for n in asked_names):
             reasons.append(subject)
             continue
         return None
@@ -183,7 +220,7 @@ def _is_boilerplate(claim: str) -> bool:
 def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall] | None = None, *,
                  embedder=None, pct_tolerance: float = 0.5, rel_tolerance: float = 0.0,
                  number_policy: str = "flag", invented_removed: int = 0,
-                 knowledge: CorpusKnowledge | None = None) -> tuple[AuditReport, str]:
+                 knowledge: CorpusKnowledge | None = None, question: str = "") -> tuple[AuditReport, str]:
     """Audit ``text`` against ``citations``; return the report and the text (claims dropped under 'drop').
 
     A figure counts as traced to a cited source only where that source states it for the claim's period and name;
@@ -191,6 +228,7 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
     tool_calls = tool_calls or []
     knowledge = knowledge or CorpusKnowledge()
     by_n = {c.n: c for c in citations}
+    entities = frozenset(f.entity for c in citations for f in c.facts if f.entity)
     nums_of = {c.n: _source_numbers(c) for c in citations}
     tool_numbers = [Number(raw=str(v), value=v, kind="percent" if (t.unit == "%" and k == "result") else "quantity")
                     for t in tool_calls for k, v in ([("result", t.result)] + list(t.args.items()))]
@@ -220,7 +258,7 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
                 found_in = "tool" if all(by_n[n].kind == "calculation" for n in where) else "cited"
                 if found_in == "cited" and num.kind not in ("year", "date"):
                     other = context_mismatch(claim, num, [by_n[n] for n in where if by_n[n].kind != "calculation"],
-                                             knowledge, pct_tolerance, rel_tolerance)
+                                             knowledge, pct_tolerance, rel_tolerance, question, entities)
                     if other is not None:
                         found_in, context = "mismatched", other
             elif _found(num, tool_numbers, pct_tolerance, rel_tolerance):
@@ -231,7 +269,8 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
                 stating = [by_n[n] for n in where if by_n[n].kind != "calculation"]
                 if stating and num.kind not in ("year", "date") and len(stating) == len(where):
                     # a figure from a source the sentence does not cite, which states it for another name or period
-                    other = context_mismatch(claim, num, stating, knowledge, pct_tolerance, rel_tolerance)
+                    other = context_mismatch(claim, num, stating, knowledge, pct_tolerance, rel_tolerance,
+                                             question, entities)
                     if other is not None:
                         found_in, context = "mismatched", other
             traces.append(NumberTrace(raw=num.raw, value=num.value, kind=num.kind, found_in=found_in, where=where,

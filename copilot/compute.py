@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from copilot.errors import LLMUnavailable, ToolInputError
 from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_signed_kind,
@@ -34,7 +34,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("implied_prior", r"\b(?:given|implied|implies|imply|back out|assuming)\b.*\d+(?:\.\d+)?\s?(?:%|percent)"
                       r"|\d+(?:\.\d+)?\s?(?:%|percent).*\b(?:implied|implies|imply|back out)\b"
                       r"|\d+(?:\.\d+)?\s?(?:%|percent)\s+(?:rise|increase|jump|gain|growth|decline|drop|fall)"
-                      r".*\b(?:before|prior|previous|earlier)\b"),
+                      r".*\b(?:before|prior|previous|earlier)\b"
+                      r"|\bbased on\b.*\b(?:growth|increase|rise|decline|fall|drop|change)\b.*\bhow (?:many|much)\b"),
     ("pct_change", r"percent(?:age)? change|% change|\bby what percent|\bgrowth rate\b|"
                    r"percent(?:age)? (?:increase|decrease|decline|rise|drop|fall|growth|gain)|"
                    r"\bhow much\b.*\bin percent|\bhow many percent"),
@@ -49,6 +50,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("part_of", r"^(?=.*(?:\d\s?%|\bpercent\b|\bstake\b|\bshare\b|\bportion\b))"
                 r".*(?:\bvalue\b.*\b(?:of|to|for)\b|\bworth\b)"),
 ]
+#: A unit that is a thing counted ('passengers', 'vehicles'): the name of a table's series as often as a unit.
+_COUNT_NOUN = re.compile(r"(?!(?:miles|days|months|years|hours)$)[a-z]{4,}")
 _QUESTION_WORDS = {"what", "which", "who", "whom", "how", "why", "when", "where", "did", "does", "do", "is", "are",
                    "was", "were", "given", "by", "in", "the", "a", "an", "compare", "roughly", "about", "and", "of",
                    "approximately", "according", "between", "from", "to", "for", "if", "assuming", "than"}
@@ -56,7 +59,8 @@ _STOP = _QUESTION_WORDS | {"many", "much", "more", "less", "fewer", "percent", "
                            "total", "times", "difference", "value", "went", "go", "its", "their", "that", "this",
                            "with", "on", "at", "as", "it", "be", "been", "has", "have", "had", "rise", "fall",
                            "grow", "growth", "increase", "decrease", "decline", "terms", "absolute", "both",
-                           "there", "over", "year", "month", "quarter", "period"} | set(UNITS)
+                           "there", "over", "year", "month", "quarter", "period"} | {
+    u for u, v in UNITS.items() if not _COUNT_NOUN.fullmatch(v)}  # 'passengers' names a series, 'tonnes' does not
 _FALL = re.compile(r"\b(?:declin\w*|drop\w*|fall|fell|fallen|decreas\w*|down|lower|shr[iu]nk\w*|slump\w*|plung\w*|"
                    r"contract\w*|cut)\b", re.I)
 _RISE = re.compile(r"\b(?:ris\w*|rose|increas\w*|jump\w*|grow\w*|grew|gain\w*|up|higher|surg\w*|climb\w*|"
@@ -65,6 +69,9 @@ _UNIT_ASKED = re.compile(r"\b(?:in|of|how many)\s+([A-Za-z]+(?:\s[a-z]+)?)")
 
 
 _PAIRED = {"difference", "pct_change", "ratio", "add"}
+#: A rate asked for: 'how many passengers ... per flight', 'on average, ... tonnes per hectare'.
+_PER = re.compile(r"\bhow (?:many|much) (?P<top>[a-z]+)\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
+_PER_AVERAGE = re.compile(r"\baverage\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
 _TOTAL = re.compile(r"\b(?:in total|total|totals|combined|sum|summed|altogether|cumulative\w*|all together|"
                     r"added up|overall)\b", re.I)
 
@@ -83,6 +90,10 @@ def detect_intents(question: str) -> list[str]:
 
 _NAME = re.compile(r"\b[A-Z][\w.&-]*(?:'s?)?(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w.&-]*(?:'s?)?)*"
                    r"(?:\s+(?!(?:19|20)\d\d\b)\d{1,3}[A-Za-z]?\b(?![.,]\d))?")
+#: A sentence's first word that is a verb, not part of the name after it: a participle ('Taking', 'Based',
+#: 'Following') or an instruction ('Give', 'List').
+_OPENER = re.compile(r"[A-Z][a-z]{2,}(?:ing|ed)|Give|List|Name|Show|Tell|State|Calculate|Compute|Estimate|Explain|"
+                     r"Describe|Summari[sz]e|Rank|Identify")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;(]\s+|\n\s*(?:[-*•#]+\s*)?|^\s*[-*•#]+\s*)$")
 
 
@@ -93,7 +104,7 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
     names = []
     months = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS}
     for m in _NAME.finditer(text):
-        for part in re.split(r"'s?\s+(?=[A-Z])", m.group(0)):
+        for i, part in enumerate(re.split(r"'s?\s+(?=[A-Z])", m.group(0))):
             words = [w for w in part.split()
                      if w.lower().strip(".'") not in months | _QUESTION_WORDS
                      and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w) and w.strip(".,;:'").lower() not in UNITS
@@ -102,9 +113,13 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
             name = re.sub(r"'s?$|-[a-z]+$", "", name)  # "Japan's", "Japan-bound" -> "Japan"
             if not name or re.fullmatch(r"\d+\w?", name):
                 continue
-            at_start = part is m.group(0).split("'")[0] or m.start() == 0
-            if proper_only and len(name.split()) == 1 and not name.isupper() and at_start and \
-                    _SENTENCE_START.search(text[:m.start()]):
+            at_start = i == 0 and _SENTENCE_START.search(text[:m.start()]) is not None
+            first = name.split()[0]
+            if proper_only and at_start and len(name.split()) > 1 and _OPENER.fullmatch(first) and \
+                    first.lower() not in _GENERIC_OPENERS:  # not 'United States'
+                name = name.split(None, 1)[1]  # 'Taking Port Aldane and ...', 'List Corvel Air's routes'
+            elif proper_only and at_start and len(name.split()) == 1 and not name.isupper() and \
+                    not re.search(r"'s?$", part.rstrip()):  # "Skerrow's revenue" is a name
                 continue
             names.append(name)
     return names
@@ -214,6 +229,10 @@ def _clause(sentence: str, start: int, end: int) -> str:
     return clause if len(clause.split()) >= 3 else sentence
 
 
+#: A sentence's opening time phrase, which dates the whole sentence.
+_OPENING_TIME = re.compile(r"\s*(?:On|In|During|At|By|As (?:of|at)|Since)\s+[^,;]{0,24}?\b(?:19|20)\d\d\b")
+
+
 def context_periods(sentence: str, start: int, end: int, as_of: str | None = None, strict: bool = False,
                     heading: str | None = None) -> list[str]:
     """The periods a figure at sentence[start:end] is stated for: those of its clause; else those of the sentence's
@@ -232,6 +251,9 @@ def context_periods(sentence: str, start: int, end: int, as_of: str | None = Non
         part = sentence[lo:hi]
         if not any(n.kind not in ("year", "date") for n in extract_numbers(part)):
             free += [p.code for p in find_periods(part, as_of=as_of) if p.code not in free]
+    opening = _OPENING_TIME.match(sentence)  # 'On 9 October 2025 the board approved ..., valued at US$96 million'
+    if opening:
+        free += [p.code for p in find_periods(opening.group(0), as_of=as_of) if p.code not in free]
     if free:
         return free
     if heading is not None:
@@ -259,6 +281,7 @@ class Frame:
     span: str = ""  # a stretch of consecutive periods asked about as one ('the first three quarters of 2025')
     moved: list[str] = field(default_factory=list)  # a change of one party asked about ('by how many euros will
     # the fee rise?'): computed only where a source gives the two levels ('from €2,400 to €2,950')
+    per: tuple[str, str] = ("", "")  # a rate of two measures of one party ('how many passengers per flight')
 
     def weigh(self, facts: list["Fact"]) -> None:
         labels = [{x[:5] for x in re.findall(r"[a-z][a-z-]+", (f.about + " " + f.entity).lower())} for f in facts]
@@ -276,7 +299,7 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     for p in find_periods(question, default_year=default_year):
         if p.code not in periods:
             periods.append(p.code)
-    names = named_entities(question)
+    names = named_entities(question, proper_only=True)
     premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
     words = tuple(dict.fromkeys(w for w in re.findall(r"[a-z][a-z-]+", question.lower())
                                 if w not in _STOP and len(w) > 2))
@@ -284,6 +307,13 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     span = find_range(question, default_year) or ""
     if span and intents in ([], ["add"]) and _TOTAL.search(question):
         intents = ["total"]  # a sum over the periods of a stretch ('in total in Q1 to Q3')
+    per = _PER.search(question) or _PER_AVERAGE.search(question)
+    if per and len(periods) < 2 and len(names) < 2:  # one party's rate: one measure over another
+        before = re.findall(r"[a-z][a-z-]+", question[:question.lower().rfind(" per ")].lower())
+        top = per.groupdict().get("top") or next((w for w in reversed(before) if w not in _STOP and len(w) > 2), "")
+        if top and top not in _STOP - set(UNITS) and top not in ("much", "many"):
+            return Frame(question, ["ratio"], periods, names, unit, premise, words, span=span,
+                         per=(top, per.group("bottom").lower()))
     if intents and intents[0] in _PAIRED and len(periods) < 2 and len(names) < 2 and \
             not re.search(r"\b(?:than|versus|vs\.?|compared (?:with|to)|and)\b", question, re.I):
         # a change or a comparison of one party in one period is stated, not computed ('by how much did X rise?')
@@ -327,7 +357,9 @@ def _score(fact: Fact, frame: Frame) -> float:
     weights = frame.weights or {w: 1.0 for w in frame.words}
     total = sum(weights.values()) or 1.0
     overlap = sum(v for w, v in weights.items() if w[:5] in have) / total
-    return overlap + (0.5 if fact.entity else 0.0) + (0.5 if fact.unit else 0.0)
+    # a table row is typed by its row and series; a unit counts for a figure in prose only (a row whose unit column
+    # holds a scale, 'million', is not worse than one that holds 't')
+    return overlap + (0.5 if fact.entity or fact.unit else 0.0)
 
 
 def _pick(facts: list[Fact], frame: Frame, name: str | None, period: str | None, knowledge: CorpusKnowledge,
@@ -358,7 +390,12 @@ def _pair(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> tuple[
     """Two figures of one measure that the question compares: across two periods (earlier first) or two names
     (in the question's order)."""
     want_pct = _asks_percent(frame) and "pct_change" not in frame.intents
-    pool = [f for f in facts if (f.kind in ("percent", "points", "bp")) == want_pct]
+    pool = [f for f in facts if (f.kind in ("percent", "points", "bp")) == want_pct
+            and (want_pct or not (frame.unit and f.unit) or _unit_fits(f.unit, frame.unit))]
+    if frame.unit and not want_pct and not _COUNT_NOUN.fullmatch(frame.unit):
+        # 'in tonnes' asks for figures stated in tonnes, where there are any ('passengers' may be a row's series
+        # with no unit)
+        pool = [f for f in pool if f.unit and _unit_fits(f.unit, frame.unit)] or pool
     names = [n for n in frame.names if any(_about(f, n, knowledge) for f in pool)]
     count = {n: sum(_about(f, n, knowledge) for f in pool) for n in names}
     periods = sorted(frame.periods, key=sort_key)
@@ -416,6 +453,9 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
         return []
     intent = frame.intents[0]
     plans: list[Plan] = []
+    if frame.per[0]:
+        plan = _per_plan(frame, facts, knowledge)
+        return [plan] if plan is not None else []
     if intent in ("difference", "ratio", "add", "pct_change"):
         got = _pair(frame, facts, knowledge)
         if got is None:
@@ -434,6 +474,9 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
                 plans.append(Plan(name, {"a": a.value, "b": b.value}, {"a": a, "b": b}, {"a": wa, "b": wb}))
     elif intent == "share":
         period = frame.periods[0] if frame.periods else None
+        plan = _parts_plan(frame, facts, knowledge)
+        if plan is not None:
+            return [plan]
         for name in _rarest(frame.names, facts, knowledge):
             part = _pick([f for f in facts if not f.is_total], frame, name, period, knowledge)
             if part is None:
@@ -457,7 +500,9 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
     elif intent == "implied_prior":
         wanted = [abs(p) for p in frame.premise]
         for name in _rarest(frame.names, facts, knowledge) or [None]:
-            mine = [f for f in facts if name is None or _about(f, name, knowledge)]
+            # the name's figures, or one whose sentence names no one ('The airline carried 612,000 passengers in
+            # October 2025, an increase of 11.5%' in the name's own press release)
+            mine = [f for f in facts if name is None or _about(f, name, knowledge) or not _names_of(f, frame)]
             levels = [f for f in mine if f.kind not in ("percent", "points", "bp")
                       and (not frame.unit or _unit_fits(f.unit, frame.unit))]
             pct_fact = next((p for p in mine if p.kind == "percent" and (not wanted or abs(p.value) in wanted)), None)
@@ -562,6 +607,57 @@ def _total_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
             return Plan("total", {k: f.value for k, f in zip(keys, picked)}, dict(zip(keys, picked)),
                         {k: name for k in keys})
     return None
+
+
+def _per_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Plan | None:
+    """One party's rate: the figure of the measure before 'per' over the figure of the one after it, both for the
+    question's name and period (passengers per flight = passengers / flights)."""
+    def measure(word: str) -> list[Fact]:  # figures of a series named by the word, or stated in it as a unit
+        stem, unit = word[:5], UNITS.get(word, "")
+        return [f for f in facts if f.kind not in ("percent", "points", "bp") and (
+            (unit and f.unit and _unit_fits(f.unit, unit)) or
+            any(w[:5] == stem for w in re.findall(r"[a-z]+", f"{f.series} {f.about}".lower().replace("_", " "))))]
+
+    period = frame.periods[0] if frame.periods else None
+    loose = replace(frame, unit="")  # 'how many passengers' asks no unit of the flights
+    for name in frame.names or [None]:
+        top = _pick(measure(frame.per[0]), loose, name, period, knowledge)
+        bottom = _pick(measure(frame.per[1]), loose, name, period, knowledge, exclude=(top,))
+        if top is None or bottom is None or top.periods != bottom.periods and top.entity and bottom.entity:
+            continue
+        return Plan("ratio", {"a": top.value, "b": bottom.value}, {"a": top, "b": bottom}, {"a": name, "b": name})
+    return None
+
+
+_TOGETHER = re.compile(r"\b(?:together|combined|between (?:them|the (?:two|three|four))|of (?:both|the (?:two|three|four)))\b",
+                       re.I)
+
+
+def _parts_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Plan | None:
+    """A share of named parts taken together ('Taking A and B together, what share did A handle?'): the part is the
+    name the question repeats; one figure of one series and period for each name."""
+    names = list(dict.fromkeys(frame.names))
+    if len(names) < 2 or not _TOGETHER.search(frame.question):
+        return None
+    count = {n: frame.names.count(n) for n in names}
+    ranked = sorted(names, key=lambda n: -count[n])
+    if count[ranked[0]] == count[ranked[1]]:
+        return None  # which one is the part is not clear
+    period = frame.periods[0] if frame.periods else None
+    part = _pick([f for f in facts if not f.is_total], frame, ranked[0], period, knowledge)
+    if part is None:
+        return None
+    picked = [part]
+    for name in ranked[1:]:
+        pool = [f for f in facts if not f.is_total and f.unit == part.unit and f.series == part.series
+                and f.periods == part.periods]
+        fact = _pick(pool, frame, name, period, knowledge, exclude=tuple(picked))
+        if fact is None or _about(fact, ranked[0], knowledge):
+            return None
+        picked.append(fact)
+    keys = [f"x{i + 1}" for i in range(len(picked))]
+    return Plan("share_of_parts", {k: f.value for k, f in zip(keys, picked)}, dict(zip(keys, picked)),
+                dict(zip(keys, ranked)))
 
 
 def signed_change(question: str, pct: float) -> float:

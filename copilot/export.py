@@ -204,6 +204,6 @@ def reaudit(answers: list[Answer], embedder=None, **policy) -> list[Answer]:
     for a in answers:
         removed = a.audit.invented_citations_removed if a.audit else 0
         report, _ = audit_answer(a.text, a.citations, a.tool_calls, embedder=embedder, invented_removed=removed,
-                                 **policy)
+                                 question=a.standalone_question or a.question, **policy)
         out.append(a.model_copy(update={"audit": report}))
     return out

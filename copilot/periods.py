@@ -109,6 +109,11 @@ def _code(kind: str, m: re.Match) -> str | None:
     return None
 
 
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z])|\n\s*\n")
+_COMPARED = re.compile(r"\b(?:than|compared (?:with|to)|against|versus|vs\.?|from|a year earlier|last year)\b"
+                       r"(?:[^.;]|\.(?=\d))*$", re.I)
+
+
 def find_periods(text: str, default_year: str | None = None, as_of: str | None = None) -> list[PeriodMention]:
     """Every period named in ``text``, in order. A month or quarter without a year takes the nearest year named in
     the same text, else the latest such period on or before ``as_of`` (a document's date), else ``default_year``,
@@ -129,10 +134,18 @@ def find_periods(text: str, default_year: str | None = None, as_of: str | None =
             found.append(PeriodMention(code, m.start(), m.end(), m.group(0)))
     found.sort(key=lambda p: p.start)
     years = [(p.start, year_of(p.code)) for p in found if year_of(p.code)]
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     out = []
     for p in found:
         if p.code.startswith("*"):
-            near = min(years, key=lambda y: abs(y[0] - p.start))[1] if years else default_year
+            opened = max((e for e in ends if e <= p.start), default=0)
+            closed = min((e for e in ends if e > p.start), default=len(text))
+            # the nearest year of its own sentence; else the nearest one before it that is not a comparison's
+            # ('7.6% more than the 21.84 million recorded in 2024. The fourth quarter ...' is 2025's fourth quarter)
+            own = [y for y in years if opened <= y[0] < closed]
+            before = [y for y in years if y[0] < opened and not _COMPARED.search(text[max(0, y[0] - 40):y[0]])]
+            pool = own or before or years
+            near = min(pool, key=lambda y: abs(y[0] - p.start))[1] if pool else default_year
             if near and not years and as_of and _interval(near + p.code[1:]) and _interval(as_of) \
                     and _interval(near + p.code[1:])[0] > _interval(as_of)[0]:
                 near = str(int(near) - 1)  # 'in December' in a January report is last December

@@ -23,7 +23,7 @@ from copilot.citations import render_citations
 from copilot.compute import Frame, calculation_citation, compute, named_entities, read_question, _mentions
 from copilot.errors import EmptyCorpus
 from copilot.numbers import extract_numbers, is_signed_kind, numbers_match
-from copilot.periods import expand, find_periods, format_period, overlaps, within, year_of
+from copilot.periods import expand, find_periods, find_range, format_period, overlaps, within, year_of
 from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
 from copilot.types import (Answer, AuditReport, Citation, CorpusKnowledge, NumberTrace, SearchHit, Step, Timings,
@@ -100,6 +100,11 @@ _LEANS_BACK = re.compile(r"^\W*(?:(?i:it|its|they|their|he|she|his|her)\b|(?:The
                          r"that|these|those|such)\s+(?:new\s+|same\s+)?[a-z][a-z-]+(?:'s)?\b)")
 
 
+def _stem(token: str) -> str:
+    """A token's first five letters, a final y read as i ('carry' and 'carried' share 'carri')."""
+    return re.sub(r"y$", "i", token)[:5]
+
+
 def passage(text: str, question: str, max_tokens: int, weights: dict[str, float] | None = None) -> str:
     """The sentences of a chunk that bear on the question, best first, then their neighbours while the budget
     allows: the evidence at the size of the claim, not the whole chunk. ``weights`` make a question word found
@@ -116,8 +121,8 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     for p in mentions:  # periods are matched as periods, not as words
         question = question.replace(p.text, " ")
     wanted = list(dict.fromkeys(lexical_tokens(question)))  # in order: a stem shared by two words maps to the first
-    stems = {w[:5] for w in wanted}
-    names = [set(lexical_tokens(n)) for n in named_entities(question)]
+    stems = {_stem(w) for w in wanted}
+    names = [set(lexical_tokens(n)) for n in named_entities(question, proper_only=True)]
     names = [n for n in names if n]
     named = max(names, key=lambda n: sum((weights or {}).get(t, 1.0) for t in n) / len(n)) if names else set()
     # each sentence's asked periods and its token cost, once
@@ -128,15 +133,16 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     scores, credit = [], []
     for i, s in enumerate(parts):
         toks = lexical_tokens(s)
-        hits = {t if t in wanted else next((w for w in wanted if w[:5] == t[:5]), t) for t in set(toks)
-                if t in wanted or t[:5] in stems}
+        hits = {t if t in wanted else next((w for w in wanted if _stem(w) == _stem(t)), t) for t in set(toks)
+                if t in wanted or _stem(t) in stems}
         credit.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits) if t in named))
         # the name counts once more, in proportion to how much of it the sentence gives ('Kestrel railed' is a
         # third of 'Kestrel Rail Freight'); 'It is expanding ...' is scored as if it named its previous sentence's
         share = 1 / max(len(named), 1)
         inherited = credit[i - 1] * (1 + share) if i and _LEANS_BACK.match(s) else 0.0
         scores.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits)) + credit[i] * share + inherited
-                      + 0.3 * figures[i] + 1.0 * len(stated[i]))  # each asked period it states
+                      + 0.3 * figures[i] + 1.0 * len(stated[i])  # each asked period it states, and all of two
+                      + (1.0 if len(periods) >= 2 and len(stated[i]) == len(set(periods)) else 0.0))
     best = max(range(len(parts)), key=lambda i: scores[i])
     figured = [i for i in range(len(parts)) if figures[i] and scores[i] >= 1.0]
     if asks_figure and not figures[best] and figured:
@@ -237,14 +243,17 @@ def coverage_gap(question: str, hits: list[SearchHit], knowledge: CorpusKnowledg
     for a period no source states, so periods are not checked for it."""
     chunks = [h.chunk for h in hits]
     if not implied:
+        span = find_range(question)  # 'January to September 2025' is one stretch, covered by a part of it
         for p in find_periods(question):
             if p.code.startswith("*"):
                 continue
-            if not any(within(sp, p.code) for c in chunks for sp in _chunk_periods(c)):
-                return f"no source covers {format_period(p.code)}"
+            asked = span if span and within(p.code, span) else p.code
+            if not any(within(sp, asked) or (asked == span and overlaps(sp, span))
+                       for c in chunks for sp in _chunk_periods(c)):
+                return f"no source covers {format_period(asked)}"
     texts = [f"{c.title} {c.text} " + " ".join(f.entity for f in c.facts) for c in chunks]
     text = " ".join(texts)
-    for name in named_entities(question):
+    for name in named_entities(question, proper_only=True):
         if _mentions(text, name, knowledge):
             continue
         # a word of the name found in the passages stands for it, unless most passages have it: in an offshore-wind
@@ -656,7 +665,7 @@ def _audited(state: RunState, text: str) -> tuple[AuditReport, str, str | None, 
         return audit_answer(t, state.sources, state.tool_calls, embedder=rt.embedder,
                             pct_tolerance=rt.settings.pct_tolerance, rel_tolerance=rt.settings.rel_tolerance,
                             number_policy=rt.settings.number_policy, invented_removed=len(state.invented),
-                            knowledge=state.knowledge)
+                            knowledge=state.knowledge, question=state.standalone)
 
     report, text = check(text)
     text, repaired = repair_citations(text, report, state)

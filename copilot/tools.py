@@ -49,6 +49,16 @@ def total(*values: float) -> float:
     return float(sum(values))
 
 
+def share_of_parts(*values: float) -> float:
+    """Share of the first figure in the sum of all: x1 / (x1 + x2 + ...) * 100 (Port A's share of Port A and Port B
+    together)."""
+    if len(values) < 2:
+        raise ToolInputError("a share of parts needs at least two figures")
+    if sum(values) == 0:
+        raise ToolInputError("share of a zero total is undefined")
+    return values[0] / sum(values) * 100.0
+
+
 def implied_prior(current: float, pct: float) -> float:
     """The earlier value implied by a percent change: current / (1 + pct/100). A 25% rise to 500 implies 400."""
     if pct <= -100:
@@ -82,6 +92,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in [
     Tool("ratio", ratio, ("a", "b"), "{a} / {b} = {result}", "ratio"),
     Tool("add", add, ("a", "b"), "{a} + {b} = {result}", "same"),
     Tool("total", total, (), "{terms} = {result}", "same", variadic=True),
+    Tool("share_of_parts", share_of_parts, (), "{x1} / ({terms}) x 100 = {result}", "%", variadic=True),
     Tool("implied_prior", implied_prior, ("current", "pct"), "{current} / (1 + {pct}/100) = {result}", "same"),
     Tool("part_of", part_of, ("total", "pct"), "{total} x {pct}/100 = {result}", "same"),
 ]}

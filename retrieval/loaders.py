@@ -122,6 +122,9 @@ def _split_front_matter(text: str) -> tuple[dict, str]:
     return {k: ("" if v is None else str(v)) for k, v in meta.items()}, text[match.end():]
 
 
+_PUBLISHER_KEYS = ("publisher", "company", "issuer", "organisation", "organization", "author", "source")
+
+
 def _doc(path: Path, text: str, meta: dict, title: str = "") -> LoadedDoc:
     text = text.strip()
     if not text:
@@ -131,8 +134,9 @@ def _doc(path: Path, text: str, meta: dict, title: str = "") -> LoadedDoc:
         path=str(path),
         title=meta.get("title") or title or path.stem,
         text=text,
-        publisher=meta.get("publisher", ""),
-        date=meta.get("date", ""),
+        # whom the document is from or about, under the names front matter commonly gives it
+        publisher=next((meta[k] for k in _PUBLISHER_KEYS if meta.get(k, "").strip()), ""),
+        date=meta.get("date") or meta.get("published", ""),
         seed=meta.get("seed", ""),
     )
 
@@ -165,12 +169,13 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDoc:
         pages = [page.extract_text() or "" for page in reader.pages]
         info = reader.metadata or {}
         title = str(info.get("/Title", "") or "")
+        author = str(info.get("/Author", "") or "")
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__})") from exc
     text = "\n\n".join(pages).strip()
     if not text:
         raise LoadError("PDF has no extractable text (scanned image?)")
-    return _doc(path, text, {}, title)
+    return _doc(path, text, {"publisher": author}, title)
 
 
 def _load_csv(path: Path, text: str) -> LoadedDoc:

@@ -241,3 +241,42 @@ def test_a_figure_for_part_of_the_asked_year_does_not_answer_a_question_for_the_
     stock, _ = audit_answer("Tarn Haulage had 58 trucks at 30 June 2025 [0].",
                             [source(0, "Tarn Haulage had 58 trucks at 30 June 2025, against 51 a year before.")])
     assert off_period(stock, "How many trucks did Tarn Haulage have in Q2 2025?", whole=True) is None
+
+
+def test_a_claim_with_no_period_or_name_answers_for_the_question():
+    from copilot.types import Citation
+
+    results = Citation(n=0, doc_id="d0", title="Arrow Mills plc - results for the third quarter of 2025",
+                       publisher="Arrow Mills plc", text="Revenue rose 10.9% to £412.6 million on firmer flour prices.")
+    q4 = "What revenue did Arrow Mills report for the fourth quarter of 2025?"
+    report, _ = audit_answer("Revenue rose 10.9% to £412.6 million [0].", [results], question=q4)
+    assert report.claims[0].numbers[0].found_in == "mismatched" and "Q3 2025" in report.claims[0].numbers[0].context
+    # asked for the year, a quarter's figure of that year is not judged here (it overlaps)
+    year, _ = audit_answer("Revenue rose 10.9% to £412.6 million [0].", [results],
+                           question="How did Arrow Mills' revenue develop in 2025?")
+    assert year.claims[0].numbers[0].found_in == "cited"
+    # another company's figure, from a document about Arrow Mills, is not Tarn Mills'
+    other, _ = audit_answer("Revenue was £412.6 million in Q3 2025 [0].", [results],
+                            question="What revenue did Tarn Mills report for Q3 2025?")
+    assert other.claims[0].numbers[0].found_in == "mismatched"
+    mine, _ = audit_answer("Revenue was £412.6 million in Q3 2025 [0].", [results],
+                           question="What revenue did Arrow Mills report for Q3 2025?")
+    assert mine.claims[0].numbers[0].found_in == "cited"
+
+
+def test_a_total_row_figure_given_to_one_member_is_another_entitys():
+    from copilot.types import FactRow
+
+    def row(entity, value, total=False):
+        return FactRow(series="calls", entity=entity, period="2025", value=value, unit="", source_doc="t",
+                       label="port calls", is_total=total)
+
+    kell = source(0, "Table: port calls, Kell Port: port calls, 2025: 10,362.", facts=[row("Kell Port", 10362)])
+    total = source(1, "Table: port calls, Total: port calls, 2025: 21,304.", facts=[row("Total", 21304, True)])
+    report, _ = audit_answer("Kell Port handled 21,304 port calls in 2025 [1].", [kell, total])
+    assert report.claims[0].numbers[0].found_in == "mismatched"
+    right, _ = audit_answer("Kell Port handled 10,362 port calls in 2025 [0].", [kell, total])
+    assert right.claims[0].numbers[0].found_in == "cited"
+    # a name with no row of its own (the members together) may take the total row's figure
+    members, _ = audit_answer("The Harbour Association's members handled 21,304 port calls in 2025 [1].", [kell, total])
+    assert members.claims[0].numbers[0].found_in == "cited"

@@ -241,3 +241,89 @@ def test_the_old_level_of_a_change_in_a_sentence_with_no_period_of_its_own_is_no
     assert facts[1990.0] == ["2025-H1"] and facts[1870.0] == []  # 1,870 kt is H1 2024's, which the sentence leaves
     # to the reader; a megalitre is a unit, not a name
     assert named_entities("Corrin Bay Water produced 1,870 ML in Q1 2025") == ["Corrin Bay Water"]
+
+
+def test_a_capitalised_opener_is_not_a_name_but_a_possessive_one_is():
+    assert named_entities("Following the board's ruling, when does Orla Dairies' permit end?", proper_only=True) == [
+        "Orla Dairies"]
+    assert named_entities("Taking Kell Port and Brask together, what share did Kell Port handle?",
+                          proper_only=True) == ["Kell Port", "Brask", "Kell Port"]
+    assert named_entities("Which mill ran fuller, Arrow Mills or Tarn Mills? Give both rates.", proper_only=True) == [
+        "Arrow Mills", "Tarn Mills"]
+    assert named_entities("Skerrow's output in 2025?", proper_only=True) == ["Skerrow"]
+    assert named_entities("United States imports in 2025?", proper_only=True) == ["United States"]
+
+
+# a long table of a dairy group: litres of milk collected (a scale, not a unit, in the unit column) beside tonnes of
+# cheese (a unit) and tanker trips (a count)
+DAIRY = row_source(0, *[fact(who, q, v, u, s, s) for who, q, v, u, s in (
+    ("Orla Dairies", "2025-Q3", 2.46e6, "", "litres_collected"), ("Orla Dairies", "2025-Q3", 1295, "t", "cheese"),
+    ("Orla Dairies", "2025-Q3", 18950, "count", "trips"), ("Brask Farms", "2025-Q3", 1.87e6, "", "litres_collected"),
+    ("Brask Farms", "2025-Q3", 495, "t", "cheese"), ("Brask Farms", "2025-Q3", 14160, "count", "trips"),
+    ("Brask Farms", "2024-Q3", 1.71e6, "", "litres_collected"), ("Brask Farms", "2024-Q3", 480, "t", "cheese"))])
+
+
+def test_the_series_the_question_names_wins_over_a_series_with_a_unit():
+    [diff] = compute("How many more litres did Orla Dairies collect than Brask Farms in Q3 2025?", [DAIRY],
+                     NONE()).calls
+    assert diff.result == 590000
+    [grow] = compute("By what percentage did Brask Farms' litres collected grow in Q3 2025 compared with Q3 2024?",
+                     [DAIRY], NONE()).calls
+    assert round(grow.result, 2) == 9.36
+    # 'in tonnes' keeps the tonnes: a unit asked for decides over the series' words
+    [tonnes] = compute("How much more did Orla Dairies produce than Brask Farms in Q3 2025, in tonnes?", [DAIRY],
+                       NONE()).calls
+    assert tonnes.result == 800 and tonnes.unit == "t"
+
+
+def test_a_share_of_named_parts_taken_together():
+    ports = row_source(0, fact("Kell Port", "2025", 5.61e6, "", "pax", "pax"),
+                       fact("Brask Harbour", "2025", 2.96e6, "", "pax", "pax"),
+                       fact("All ports", "2025", 23.49e6, "", "pax", "pax", total=True))
+    [call] = compute("Taking Kell Port and Brask Harbour together, what share of their combined 2025 traffic did "
+                     "Kell Port handle?", [ports], NONE()).calls
+    assert call.name == "share_of_parts" and round(call.result, 2) == 65.46
+    assert "(5.61 million + 2.96 million)" in call.formula
+    # no repeated name: which one is the part is not clear, and the total row answers the plain share
+    [plain] = compute("What share of all 2025 traffic did Kell Port handle?", [ports], NONE()).calls
+    assert plain.name == "share" and round(plain.result, 2) == 23.88
+
+
+def test_a_rate_of_two_measures_of_one_party():
+    mill = row_source(0, fact("Tarn Mills", "2025-H1", 48600, "t", "flour_t", "flour"),
+                      fact("Tarn Mills", "2025-H1", 120, "count", "employees", "employees"),
+                      fact("Tarn Mills", "2025-H1", 3.1e6, "EUR", "revenue_eur", "revenue"))
+    [call] = compute("On average, how many tonnes of flour did Tarn Mills mill per employee in H1 2025?", [mill],
+                     NONE()).calls
+    assert call.name == "ratio" and call.result == 405
+    [money] = compute("What was Tarn Mills' average revenue per employee in H1 2025?", [mill], NONE()).calls
+    assert round(money.result) == 25833
+    assert read_question("How much did prices rise per tonne in 2024?").per == ("", "")
+
+
+def test_a_prior_value_implied_by_a_change_the_sources_state():
+    release = source(0, "KELL FERRIES - TRADING UPDATE\n\nThe operator carried 410,000 vehicles in May 2025, an "
+                        "increase of 8.5% on May 2024. The summer timetable starts in June.")
+    frame = read_question("Based on the growth Kell Ferries reported for May 2025, roughly how many vehicles did it "
+                          "carry in May 2024?")
+    assert frame.intents == ["implied_prior"]
+    [call] = compute(frame.question, [release], NONE()).calls
+    assert round(call.result) == 377880
+
+
+def test_a_yearless_period_takes_its_own_sentence_year_not_a_comparison_year():
+    from copilot.periods import find_periods
+
+    text = ("Ports handled 23.5 million tonnes in 2025, 7.6% more than the 21.8 million recorded in 2024. The fourth "
+            "quarter contributed 5.5 million tonnes, of which December accounted for 1.7 million.")
+    assert [p.code for p in find_periods(text)][2:] == ["2025-Q4", "2025-12"]
+    assert [p.code for p in find_periods("In 2024 it sold 5 t. In 2025 it sold 7 t. The fourth quarter was strong.")
+            ][-1] == "2025-Q4"
+
+
+def test_a_sentence_opening_date_dates_the_whole_sentence():
+    from copilot.compute import context_periods
+
+    s = "On 9 October 2025 the board approved an order for four barges, valued at €96 million, for delivery in 2027."
+    start = s.index("€96")
+    assert "2025-10-09" in context_periods(s, start, start + 11, strict=True)

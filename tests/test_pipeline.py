@@ -195,3 +195,20 @@ def test_the_prompt_leaves_out_a_publisher_s_aside_but_keeps_the_publisher():
     out = format_sources([text, row])
     assert "[0] (Sound Post, 2025-06) Ferry fares rose 4%" in out and out.endswith("£42. Source: Sound Post.")
     assert "weekly" not in out
+
+
+def test_the_evidence_gate_reads_openers_and_stretches_as_a_person_does():
+    from copilot.pipeline import coverage_gap
+    from copilot.types import Chunk, CorpusKnowledge, SearchHit
+
+    hits = [SearchHit(chunk=Chunk(id="a", doc_id="d", text="Kell Ferries carried 1.2 million vehicles in the first nine "
+                                                         "months of 2025. Brask Line carried 0.8 million."), score=0.9)]
+    knowledge = CorpusKnowledge()
+    assert coverage_gap("Following the strike, how many vehicles did Kell Ferries carry from January to September "
+                        "2025?", hits, knowledge) is None
+    assert coverage_gap("Taking Kell Ferries and Brask Line together, what share did Brask Line carry in 2025?", hits,
+                        knowledge) is None
+    assert coverage_gap("How many vehicles did Skerrow Shipping carry in 2025?", hits, knowledge) == \
+        "no source mentions Skerrow Shipping"
+    assert coverage_gap("How many vehicles did Kell Ferries carry from January to September 2024?", hits,
+                        knowledge) == "no source covers January 2024 to September 2024"
