@@ -114,10 +114,12 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
     reasons = []
     for (periods, about, sentence), c in contexts:
         fits = (lambda a, b: overlaps(a, b)) if inherited else _same_period
-        if inherited and not periods and not c.facts:
-            # neither the claim nor the source's sentence gives the figure a period: the document's title may ('...
-            # results for the third quarter of 2025')
+        if not periods and not c.facts and (inherited or num.kind in ("money", "quantity")):
+            # the source's sentence gives the figure no period: the document's title may ('... results for the third
+            # quarter of 2025'), and a level there is that period's (a change may be told against another: '120
+            # basis points over Q3 2024')
             periods = _title_period(c)
+            fits = overlaps
         if claim_periods and periods and not any(fits(a, b) for a in claim_periods for b in periods):
             reasons.append(", ".join(format_period(p) for p in periods[:2]))
             continue
@@ -377,6 +379,8 @@ def off_period(report: AuditReport, question: str, default_year: str | None = No
         return None
 
     def speaks_of(p: str, q: str) -> bool:
+        if whole and within(q, p) and not within(p, q):
+            return False  # the year's figure is not December's
         return within(q, p) or (overlaps(p, q) and (not whole or re.fullmatch(r"\d{4}-\d{2}-\d{2}", p) is not None))
 
     stated: list[str] = []

@@ -242,6 +242,13 @@ def context_periods(sentence: str, start: int, end: int, as_of: str | None = Non
     bracket's figure, not to the figure before it."""
     clause = _clause(sentence, start, end)
     own = [p.code for p in find_periods(clause, as_of=as_of)]
+    if any(code.startswith("*") for code in own):  # 'between July' cut from 'between July and September 2025'
+        at = sentence.find(clause)
+        whole = [p for p in find_periods(sentence, as_of=as_of) if at <= p.start < at + len(clause)]
+        own = [p.code for p in whole] or own
+        span = find_range(sentence)
+        if span and any(code in span.split("..") for code in own):
+            own = [span]
     if own:
         return own
     sentence = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), sentence)  # a bracket's period is its own
@@ -325,6 +332,16 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
 def _unit_fits(unit: str, asked: str) -> bool:
     """'EUR/MWh' answers a question asked 'in euros'; 't' answers 'in tonnes'."""
     return unit == asked or unit.split("/")[0] == asked
+
+
+#: The whole a share is asked of: 'what share of all passengers carried by X', 'of the total output of Y'.
+_WHOLE = re.compile(r"\bshare of (?:all|the total|total|the)\s+([a-z][\w\s-]{3,80}?)"
+                    r"(?=\s+(?:did|does|do|was|is|in|for)\b|[?,])", re.I)
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """One unit, or a count ('passengers') beside a figure of that series stated with no unit."""
+    return a == b or (not a and bool(_COUNT_NOUN.fullmatch(b))) or (not b and bool(_COUNT_NOUN.fullmatch(a)))
 
 
 def _word_overlap(words: tuple[str, ...], text: str) -> float:
@@ -485,8 +502,15 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
                       and (not part.series or f.series == part.series)
                       and (not part.periods or any(_same_period(f, p) for p in part.periods))]
             if not totals:
-                totals = [f for f in facts if f is not part and f.unit == part.unit and f.value > part.value
-                          and re.search(r"\b(?:total|overall|all|in all|combined|worldwide)\b", f.about, re.I)
+                # a figure in prose that says it is a whole ('in total'), or that names the whole the question names
+                # ('share of all passengers carried by Halvorian-licensed airlines': 'Airlines holding a Halvorian
+                # licence carried 5.84 million passengers')
+                whole = _WHOLE.search(frame.question)
+                wanted = [w for w in re.findall(r"[a-z]{3,}", whole.group(1).lower()) if w not in _STOP] \
+                    if whole else []
+                totals = [f for f in facts if f is not part and _same_unit(f.unit, part.unit) and f.value > part.value
+                          and (re.search(r"\b(?:total|overall|all|in all|combined|worldwide)\b", f.about, re.I)
+                               or (len(wanted) >= 2 and _word_overlap(tuple(wanted), f.about) >= 0.6))
                           and (period is None or _same_period(f, period))]
             if totals:
                 total = max(totals, key=lambda f: _score(f, frame))

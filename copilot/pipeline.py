@@ -212,10 +212,12 @@ def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = ""
 _ASIDE = re.compile(r"\s+\([^()]*\)")
 
 
-def format_sources(sources: list[Citation]) -> str:
+def format_sources(sources: list[Citation], group_rows: bool = False) -> str:
     """The numbered sources as the model reads them. A publisher's aside ('Samuel Reed (AI writing agent; outlet
-    not named)') is left out there, and in a row's 'Source:' line: tokens the model reads on every question."""
+    not named)') is left out there, and in a row's 'Source:' line: tokens the model reads on every question. With
+    ``group_rows``, consecutive rows of one table stand under one line that names it, not each repeating it."""
     lines = []
+    table = None
     for c in sources:
         text = " ".join(c.text.split())
         if c.kind == "calculation":
@@ -224,8 +226,16 @@ def format_sources(sources: list[Citation]) -> str:
             label = "table row"
             head, sep, tail = text.rpartition(" Source: ")
             text = head + sep + _ASIDE.sub("", tail) if sep else text
+            prefix = f"{c.title}, "
+            if group_rows and c.title and text.startswith(prefix):
+                if table != c.title:
+                    lines.append(f"{c.title}, rows:")
+                    table = c.title
+                lines.append(f"[{c.n}] {text[len(prefix):]}")
+                continue
         else:
             label = ", ".join(x for x in (_ASIDE.sub("", c.publisher or ""), c.date) if x) or c.doc_id
+        table = None
         lines.append(f"[{c.n}] ({label}) {text}")
     return "\n".join(lines)
 
@@ -490,7 +500,7 @@ def generate(state: RunState) -> RunState:
     if state.refusal is None:
         state.report("write", "the model is writing a draft")
         messages = [{"role": "system", "content": render("ANSWER_SYSTEM")},
-                    {"role": "user", "content": render("ANSWER_USER", sources=format_sources(state.sources),
+                    {"role": "user", "content": render("ANSWER_USER", sources=format_sources(state.sources, group_rows=True),
                                                        question=state.standalone)}]
         state.messages = list(messages)
         result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)

@@ -278,5 +278,17 @@ def test_a_total_row_figure_given_to_one_member_is_another_entitys():
     right, _ = audit_answer("Kell Port handled 10,362 port calls in 2025 [0].", [kell, total])
     assert right.claims[0].numbers[0].found_in == "cited"
     # a name with no row of its own (the members together) may take the total row's figure
-    members, _ = audit_answer("The Harbour Association's members handled 21,304 port calls in 2025 [1].", [kell, total])
+    members, _ = audit_answer("The Harbour Association's members handled 21,304 port calls in 2025 [1].",
+                              [kell, total])
     assert members.claims[0].numbers[0].found_in == "cited"
+
+
+def test_a_figure_for_the_whole_year_does_not_answer_a_question_for_one_month():
+    from copilot.audit import off_period
+
+    src = source(0, "Member ports handled 23.5 million tonnes in 2025; December accounted for 1.7 million.")
+    report, _ = audit_answer("Member ports handled 23.5 million tonnes in 2025 [0].", [src])
+    question = "How many tonnes did member ports handle in December 2025?"
+    assert off_period(report, question, whole=True) == "the sources give figures for 2025, not for December 2025"
+    right, _ = audit_answer("Member ports handled 1.7 million tonnes in December 2025 [0].", [src])
+    assert off_period(right, question, whole=True) is None

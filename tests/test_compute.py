@@ -327,3 +327,14 @@ def test_a_sentence_opening_date_dates_the_whole_sentence():
     s = "On 9 October 2025 the board approved an order for four barges, valued at €96 million, for delivery in 2027."
     start = s.index("€96")
     assert "2025-10-09" in context_periods(s, start, start + 11, strict=True)
+
+
+def test_a_share_of_a_whole_that_prose_names_in_its_own_words():
+    kell = row_source(0, fact("Kell Ferries", "2025-Q3", 2.46e6, "", "vehicles", "vehicles"))
+    board = source(1, "Operators holding a Brask sailing licence carried 5.84 million vehicles between July and "
+                      "September 2025, up 6.6% on the same quarter of 2024.")
+    [call] = compute("What share of all vehicles carried by Brask-licensed operators in the third quarter of 2025 did "
+                     "Kell Ferries account for?", [kell, board], NONE()).calls
+    assert call.name == "share" and round(call.result, 2) == 42.12
+    facts = {f.value: f.periods for f in source_facts([board])}
+    assert facts[5.84e6] == ["2025-07..2025-09"]

@@ -201,14 +201,29 @@ def test_the_evidence_gate_reads_openers_and_stretches_as_a_person_does():
     from copilot.pipeline import coverage_gap
     from copilot.types import Chunk, CorpusKnowledge, SearchHit
 
-    hits = [SearchHit(chunk=Chunk(id="a", doc_id="d", text="Kell Ferries carried 1.2 million vehicles in the first nine "
-                                                         "months of 2025. Brask Line carried 0.8 million."), score=0.9)]
+    text = "Kell Ferries carried 1.2 million vehicles in the first nine months of 2025. Brask Line carried 0.8 million."
+    hits = [SearchHit(chunk=Chunk(id="a", doc_id="d", text=text), score=0.9)]
     knowledge = CorpusKnowledge()
     assert coverage_gap("Following the strike, how many vehicles did Kell Ferries carry from January to September "
                         "2025?", hits, knowledge) is None
-    assert coverage_gap("Taking Kell Ferries and Brask Line together, what share did Brask Line carry in 2025?", hits,
-                        knowledge) is None
+    assert coverage_gap("Taking Kell Ferries and Brask Line together, what share did Brask Line carry in 2025?",
+                        hits, knowledge) is None
     assert coverage_gap("How many vehicles did Skerrow Shipping carry in 2025?", hits, knowledge) == \
         "no source mentions Skerrow Shipping"
     assert coverage_gap("How many vehicles did Kell Ferries carry from January to September 2024?", hits,
                         knowledge) == "no source covers January 2024 to September 2024"
+
+
+def test_rows_of_one_table_stand_under_one_line_that_names_it():
+    from copilot.pipeline import format_sources
+    from copilot.types import Citation
+
+    rows = [Citation(n=i, doc_id="t", kind="row", title="Table: mill output",
+                     text=f"Table: mill output, {who}: flour, H1 2025: {t} t.") for i, (who, t) in
+            enumerate([("Tarn Mills", "48,600"), ("Arrow Mills", "39,100")])]
+    note = Citation(n=2, doc_id="d", kind="text", publisher="Mill Gazette", text="Flour output rose in H1 2025.")
+    assert format_sources(rows + [note], group_rows=True).splitlines() == [
+        "Table: mill output, rows:", "[0] Tarn Mills: flour, H1 2025: 48,600 t.",
+        "[1] Arrow Mills: flour, H1 2025: 39,100 t.", "[2] (Mill Gazette) Flour output rose in H1 2025."]
+    assert format_sources(rows).splitlines()[0] == \
+        "[0] (table row) Table: mill output, Tarn Mills: flour, H1 2025: 48,600 t."
