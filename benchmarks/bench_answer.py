@@ -1,5 +1,5 @@
 """Answers on the embedded model, the copilot beside a plain LangChain chain (top chunks stuffed into one prompt, the
-same model and retriever) in the same run, on six question sets:
+same model and retriever) in the same run, on seven question sets:
 - dev: the bundled corpus's questions;
 - corpus2: offshore wind (its failures were read while developing);
 - corpus3: pharmaceutical cold-chain logistics (written by a helper who had not read the code; its failures were
@@ -7,11 +7,12 @@ same model and retriever) in the same run, on six question sets:
 - corpus4: grain storage and rail freight (written by another such helper; its failures were read in a later
   session);
 - corpus5: municipal water and desalination (written by a third helper; its failures were read in a later session);
-- corpus6: regional aviation (written by a fourth helper, and kept unseen).
+- corpus6: regional aviation (written by a fourth helper; its failures were read in a later session);
+- corpus7: the green-coffee trade (written by a fifth helper, and kept unseen).
 For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean prompt tokens and the
 prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|corpus3|corpus4|corpus5|corpus6]
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus7]
 Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 
@@ -35,6 +36,8 @@ SETS = {
                 ROOT / "benchmarks" / "corpus5" / "questions.jsonl"),
     "corpus6": ([ROOT / "benchmarks" / "corpus6" / "docs", ROOT / "benchmarks" / "corpus6" / "tables"],
                 ROOT / "benchmarks" / "corpus6" / "questions.jsonl"),
+    "corpus7": ([ROOT / "benchmarks" / "corpus7" / "docs", ROOT / "benchmarks" / "corpus7" / "tables"],
+                ROOT / "benchmarks" / "corpus7" / "questions.jsonl"),
 }
 
 
