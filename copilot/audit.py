@@ -12,7 +12,7 @@ import numpy as np
 
 from copilot.citations import cited_numbers, split_claims
 from copilot.numbers import Number, extract_numbers, numbered_names, numbers_match, sentences_under_headings
-from copilot.periods import find_periods, format_period, overlaps, within
+from copilot.periods import find_periods, find_range, format_period, overlaps, within
 from copilot.types import AuditReport, Citation, ClaimAudit, CorpusKnowledge, NumberTrace, ToolCall
 from prompts import DISCLAIMER, REFUSAL
 from retrieval.search import lexical_tokens
@@ -56,10 +56,12 @@ def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[
 
 
 def _title_period(c: Citation) -> list[str]:
-    """The one period a document's title gives, else none."""
+    """The one reporting period a document's title gives ('Results for the third quarter of 2025'), else none. A
+    month or a day in a title is most often the issue's date ('Wind Monthly - October 2025'), and a year may be an
+    outlook's, so only a quarter or a half counts."""
     codes = list(dict.fromkeys(p.code for p in find_periods(c.title or "", as_of=c.date or None)
                                if not p.code.startswith("*")))
-    return codes if len(codes) == 1 else []
+    return codes if len(codes) == 1 and re.fullmatch(r"\d{4}-(?:Q[1-4]|H[12])", codes[0]) else []
 
 
 def _same_period(a: str, b: str) -> bool:
@@ -375,8 +377,11 @@ def off_period(report: AuditReport, question: str, default_year: str | None = No
     not judged. With ``whole`` (a question for a figure), a part of the asked period does not speak of it: H1 2024
     revenue is not the revenue for 2024 (a day still does: a stock at 30 June 2025 is a Q2 2025 figure)."""
     asked = [p.code for p in find_periods(question, default_year=default_year)]
-    if not asked or _BOUNDARY.search(question):
-        return None
+    span = find_range(question, default_year)
+    if span:  # 'January to September 2025' is one stretch
+        asked = [span] + [q for q in asked if not within(q, span)]
+    if not asked or any(find_periods(question[m.end():m.end() + 25]) for m in _BOUNDARY.finditer(question)):
+        return None  # a boundary is a word before a period ('since 2024'), not 'passed through the airports'
 
     def speaks_of(p: str, q: str) -> bool:
         if whole and within(q, p) and not within(p, q):
@@ -385,7 +390,9 @@ def off_period(report: AuditReport, question: str, default_year: str | None = No
 
     stated: list[str] = []
     for claim in report.claims:
-        periods = [p.code for p in find_periods(re.sub(r"\[\d+\]", " ", claim.text), default_year=default_year)]
+        bare = re.sub(r"\[\d+\]", " ", claim.text)
+        periods = [p.code for p in find_periods(bare, default_year=default_year)]
+        periods += [x for x in [find_range(bare, default_year)] if x]  # 'the first nine months of the year'
         if any(speaks_of(p, q) for p in periods for q in asked):
             return None  # some sentence speaks of the asked period ('tariffs from 2026')
         if not any(t.kind not in ("year", "date") for t in claim.numbers):

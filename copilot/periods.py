@@ -243,8 +243,8 @@ def format_period(code: str) -> str:
 
 
 _COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-          "eleven": 11}
-_FIRST_N = re.compile(r"\bfirst\s+(?P<n>\d{1,2}|" + "|".join(_COUNT) + r")\s+(?P<unit>months|quarters)"
+          "eleven": 11, "twelve": 12}
+_FIRST_N = re.compile(r"\b(?:(?P<first>first)|(?:all\s+)?the|all|each\s+of\s+the)\s+(?P<n>\d{1,2}|" + "|".join(_COUNT) + r")\s+(?P<unit>months|quarters)(?!\s+(?:to|ending|ended|through|until)\b)"
                       r"(?:\s+of(?:\s+the\s+year)?)?(?:\s+(?P<y>" + _YEAR + r"))?", re.I)
 _JOINER = re.compile(r"^\s*(?:(?:up\s+)?to|through|thru|until|till|and|[-\u2013\u2014]|to\s+the\s+end\s+of)\s*$", re.I)
 
@@ -266,6 +266,8 @@ def find_range(text: str, default_year: str | None = None) -> str | None:
         year = m.group("y") or next((year_of(p.code) for p in find_periods(text, default_year) if year_of(p.code)),
                                     default_year)
         unit = m.group("unit").lower()
+        if not m.group("first") and n != (4 if unit == "quarters" else 12):
+            year = None  # 'the four quarters of 2024' is the year's; 'the two quarters of 2024' says not which
         if year and ((unit == "quarters" and 2 <= n <= 4) or (unit == "months" and 2 <= n <= 12)):
             return f"{year}-Q1..{year}-Q{n}" if unit == "quarters" else f"{year}-01..{year}-{n:02d}"
     found = [p for p in find_periods(text, default_year) if not p.code.startswith("*")]

@@ -344,6 +344,11 @@ def retrieve(state: RunState) -> RunState:
     if frame.intents or (frame.names and frame.periods and not explains):
         # a calculation, or a figure for a name and a period, is most often in a table row: one narrow search per
         # name, its best rows added
+        asked = {w[:5] for w in frame.words}
+
+        def of_series(h):  # the row measures something the question names ('revenue', not 'pallets handled')
+            return any(w[:5] in asked for f in h.chunk.facts for w in lexical_tokens(f.label or f.series))
+
         seen = {h.chunk.id for h in state.hits}
         for name in frame.names[:3]:
             others = {w.lower() for n in frame.names if n != name for w in n.split()}
@@ -355,19 +360,15 @@ def retrieve(state: RunState) -> RunState:
             for i, when in enumerate(whens):
                 query = f"{name} {rest} {when}"
                 found = [h for h in rt.search(_expanded_query(query, state.knowledge), 5) if h.chunk.facts]
-                if parts:  # the best row stated for this period
-                    found = [h for h in found if any(f.period == parts[i] for f in h.chunk.facts)][:1]
+                if parts:  # the best row stated for this period, of the measure the question names if one is
+                    found = sorted([h for h in found if any(f.period == parts[i] for f in h.chunk.facts)],
+                                   key=lambda h: not of_series(h))[:1]
                 for hit in found:
                     if hit.chunk.id not in seen and len(state.hits) < room:
                         seen.add(hit.chunk.id)
                         state.hits.append(hit)
         def of_period(h):
             return any(f.period and overlaps(f.period, p) for f in h.chunk.facts for p in frame.periods)
-
-        asked = {w[:5] for w in frame.words}
-
-        def of_series(h):  # the row measures something the question names ('revenue', not 'pallets handled')
-            return any(w[:5] in asked for f in h.chunk.facts for w in lexical_tokens(f.label or f.series))
 
         def total_row(h):  # a 'Total' row, or one the corpus's data file marks as a total
             return any(f.is_total or state.knowledge.is_total(f.entity) for f in h.chunk.facts)

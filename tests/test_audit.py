@@ -292,3 +292,28 @@ def test_a_figure_for_the_whole_year_does_not_answer_a_question_for_one_month():
     assert off_period(report, question, whole=True) == "the sources give figures for 2025, not for December 2025"
     right, _ = audit_answer("Member ports handled 1.7 million tonnes in December 2025 [0].", [src])
     assert off_period(right, question, whole=True) is None
+
+
+def test_a_stretch_is_judged_as_one_period_and_a_boundary_needs_a_period_after_it():
+    from copilot.audit import off_period
+
+    src = source(0, "Kell Ferries carried 2.4 million vehicles in Q3 2025, bringing the total for the first nine months "
+                    "of the year to 6.3 million.")
+    report, _ = audit_answer("Kell Ferries carried 6.3 million vehicles in the first nine months of 2025 [0].", [src])
+    assert off_period(report, "How many vehicles did Kell Ferries carry from January to September 2025?",
+                      whole=True) is None
+    year, _ = audit_answer("Kell Ferries carried 2.4 million vehicles in 2025 [0].", [src])
+    # 'through' here is not a time boundary: the question is judged
+    assert off_period(year, "How many vehicles passed through Kell terminal in December 2025?", whole=True) == \
+        "the sources give figures for 2025, not for December 2025"
+    assert off_period(year, "How many vehicles has Kell carried since December 2025?", whole=True) is None
+
+
+def test_an_issue_date_in_a_title_is_not_the_period_of_its_figures():
+    from copilot.types import Citation
+
+    monthly = Citation(n=0, doc_id="d0", title="Mill Trade Monthly - October 2025",
+                       text="The average cost of grain finance was 5.15%, up 35 basis points.")
+    report, _ = audit_answer("The average cost of grain finance was 5.15% [0].", [monthly],
+                             question="What was the average cost of grain finance in Q3 2025?")
+    assert report.claims[0].numbers[0].found_in == "cited"

@@ -205,6 +205,10 @@ def test_period_ranges_are_read_from_questions():
     assert find_range("from Q4 2024 to Q2 2025") == "2024-Q4..2025-Q2"
     assert expand("2024-Q4..2025-Q2") == ["2024-Q4", "2025-Q1", "2025-Q2"]
     assert find_range("revenue in Q3 2025 compared with Q3 2024") is None
+    assert find_range("passengers across the four quarters of 2024") == "2024-Q1..2024-Q4"
+    assert find_range("sales in all twelve months of 2024") == "2024-01..2024-12"
+    assert find_range("in the two quarters of 2024") is None  # which two is not said
+    assert find_range("in the three months to June 2025") is None  # not the year's first three
     assert read_question("How many barrels in total in January to March 2025?").intents == ["total"]
 
 

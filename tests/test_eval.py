@@ -40,6 +40,12 @@ def test_a_figure_counts_when_written_at_another_scale():
     assert not score(q, _answer("The depot handled 1,016 crates [0]."))["correct"]
 
 
+def test_the_start_of_a_figure_with_its_thousands_comma_matches_the_whole_figure():
+    q = Question("f", "factual", "q", must=[["548,87"]])  # 548,879 rounded by the key's writer to its first digits
+    assert score(q, _answer("It carried 548,879 passengers [0]."))["correct"]
+    assert not score(q, _answer("It carried 548,979 passengers [0]."))["correct"]
+
+
 def test_citation_recall_looks_only_at_cited_sources():
     assert score(FACT, _answer("India approved $816 million [0]."))["citation_recall"] == 1.0
     assert score(FACT, _answer("India approved $816 million.", cites=()))["citation_recall"] == 0.0
