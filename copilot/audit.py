@@ -64,6 +64,9 @@ def _title_period(c: Citation) -> list[str]:
     return codes if len(codes) == 1 and re.fullmatch(r"\d{4}-(?:Q[1-4]|H[12])", codes[0]) else []
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _same_period(a: str, b: str) -> bool:
     """The claim gives the figure the period the source states it for: the same span (a half-year figure is not
     the year's), or either side unresolved or a range (then sharing any time is enough)."""
@@ -71,8 +74,7 @@ def _same_period(a: str, b: str) -> bool:
 
     if a.startswith("*") or b.startswith("*") or ".." in a or ".." in b:
         return overlaps(a, b)
-    day = re.compile(r"\d{4}-\d{2}-\d{2}")
-    if day.fullmatch(a) or day.fullmatch(b):  # 'On 9 October 2025' is a day of 'October 2025'
+    if _DAY.fullmatch(a) or _DAY.fullmatch(b):  # 'On 9 October 2025' is a day of 'October 2025'
         return within(a, b) or within(b, a)
     return within(a, b) and within(b, a)
 
@@ -105,17 +107,18 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
     inherited = not claim_periods and bool(question)
     if inherited:
         claim_periods = [p.code for p in find_periods(question) if not p.code.startswith("*")]
-    claim_names = named_entities(re.sub(r"\[\d+\]", " ", claim))
+    bare = re.sub(r"\[\d+\]", " ", claim)
+    claim_names = named_entities(bare)
+    claim_proper = named_entities(bare, proper_only=True)
     asked_names = named_entities(question, proper_only=True)
-    claim_proper = named_entities(re.sub(r"\[\d+\]", " ", claim), proper_only=True)
     contexts = [(ctx, c) for c in cited for ctx in _contexts(num, c, pct_tol, rel_tol)]
     if not contexts:
         return None
-    claim_numbered = numbered_names(re.sub(r"\[\d+\]", " ", claim))
+    claim_numbered = numbered_names(bare)
     clause_names = named_entities(re.sub(r"\[\d+\]", " ", _clause(claim, num.start, num.end)), proper_only=True)
     reasons = []
     for (periods, about, sentence), c in contexts:
-        fits = (lambda a, b: overlaps(a, b)) if inherited else _same_period
+        fits = overlaps if inherited else _same_period
         if not periods and not c.facts and (inherited or num.kind in ("money", "quantity")):
             # the source's sentence gives the figure no period: the document's title may ('... results for the third
             # quarter of 2025'), and a level there is that period's (a change may be told against another: '120
@@ -386,7 +389,7 @@ def off_period(report: AuditReport, question: str, default_year: str | None = No
     def speaks_of(p: str, q: str) -> bool:
         if whole and within(q, p) and not within(p, q):
             return False  # the year's figure is not December's
-        return within(q, p) or (overlaps(p, q) and (not whole or re.fullmatch(r"\d{4}-\d{2}-\d{2}", p) is not None))
+        return within(q, p) or (overlaps(p, q) and (not whole or _DAY.fullmatch(p) is not None))
 
     stated: list[str] = []
     for claim in report.claims:

@@ -318,7 +318,7 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     if per and len(periods) < 2 and len(names) < 2:  # one party's rate: one measure over another
         before = re.findall(r"[a-z][a-z-]+", question[:question.lower().rfind(" per ")].lower())
         top = per.groupdict().get("top") or next((w for w in reversed(before) if w not in _STOP and len(w) > 2), "")
-        if top and top not in _STOP - set(UNITS) and top not in ("much", "many"):
+        if top and top not in _STOP - set(UNITS):
             return Frame(question, ["ratio"], periods, names, unit, premise, words, span=span,
                          per=(top, per.group("bottom").lower()))
     if intents and intents[0] in _PAIRED and len(periods) < 2 and len(names) < 2 and \
@@ -653,8 +653,8 @@ def _per_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Pl
     return None
 
 
-_TOGETHER = re.compile(r"\b(?:together|combined|between (?:them|the (?:two|three|four))|of (?:both|the (?:two|three|four)))\b",
-                       re.I)
+_TOGETHER = re.compile(r"\b(?:together|combined|between (?:them|the (?:two|three|four))|"
+                       r"of (?:both|the (?:two|three|four)))\b", re.I)
 
 
 def _parts_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Plan | None:

@@ -244,7 +244,8 @@ def format_period(code: str) -> str:
 
 _COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
           "eleven": 11, "twelve": 12}
-_FIRST_N = re.compile(r"\b(?:(?P<first>first)|(?:all\s+)?the|all|each\s+of\s+the)\s+(?P<n>\d{1,2}|" + "|".join(_COUNT) + r")\s+(?P<unit>months|quarters)(?!\s+(?:to|ending|ended|through|until)\b)"
+_FIRST_N = re.compile(r"\b(?:(?P<first>first)|(?:all\s+)?the|all|each\s+of\s+the)\s+(?P<n>\d{1,2}|"
+                      + "|".join(_COUNT) + r")\s+(?P<unit>months|quarters)(?!\s+(?:to|ending|ended|through|until)\b)"
                       r"(?:\s+of(?:\s+the\s+year)?)?(?:\s+(?P<y>" + _YEAR + r"))?", re.I)
 _JOINER = re.compile(r"^\s*(?:(?:up\s+)?to|through|thru|until|till|and|[-\u2013\u2014]|to\s+the\s+end\s+of)\s*$", re.I)
 

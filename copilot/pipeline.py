@@ -500,9 +500,9 @@ def generate(state: RunState) -> RunState:
     started = time.perf_counter()
     if state.refusal is None:
         state.report("write", "the model is writing a draft")
+        sources = format_sources(state.sources, group_rows=True)
         messages = [{"role": "system", "content": render("ANSWER_SYSTEM")},
-                    {"role": "user", "content": render("ANSWER_USER", sources=format_sources(state.sources, group_rows=True),
-                                                       question=state.standalone)}]
+                    {"role": "user", "content": render("ANSWER_USER", sources=sources, question=state.standalone)}]
         state.messages = list(messages)
         result = rt.llm.chat(messages, max_tokens=rt.settings.llm_max_tokens, on_token=state.on_token)
         state.draft = result.text

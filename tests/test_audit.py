@@ -247,7 +247,8 @@ def test_a_claim_with_no_period_or_name_answers_for_the_question():
     from copilot.types import Citation
 
     results = Citation(n=0, doc_id="d0", title="Arrow Mills plc - results for the third quarter of 2025",
-                       publisher="Arrow Mills plc", text="Revenue rose 10.9% to £412.6 million on firmer flour prices.")
+                       publisher="Arrow Mills plc",
+                       text="Revenue rose 10.9% to £412.6 million on firmer flour prices.")
     q4 = "What revenue did Arrow Mills report for the fourth quarter of 2025?"
     report, _ = audit_answer("Revenue rose 10.9% to £412.6 million [0].", [results], question=q4)
     assert report.claims[0].numbers[0].found_in == "mismatched" and "Q3 2025" in report.claims[0].numbers[0].context
@@ -297,8 +298,8 @@ def test_a_figure_for_the_whole_year_does_not_answer_a_question_for_one_month():
 def test_a_stretch_is_judged_as_one_period_and_a_boundary_needs_a_period_after_it():
     from copilot.audit import off_period
 
-    src = source(0, "Kell Ferries carried 2.4 million vehicles in Q3 2025, bringing the total for the first nine months "
-                    "of the year to 6.3 million.")
+    src = source(0, "Kell Ferries carried 2.4 million vehicles in Q3 2025, bringing the total for the first nine "
+                    "months of the year to 6.3 million.")
     report, _ = audit_answer("Kell Ferries carried 6.3 million vehicles in the first nine months of 2025 [0].", [src])
     assert off_period(report, "How many vehicles did Kell Ferries carry from January to September 2025?",
                       whole=True) is None
