@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from copilot.periods import find_periods, year_of
+from copilot.periods import find_periods, format_period, shift, year_of
 
 _CONNECTIVE = re.compile(r"^\s*(?:and|but|also|then|so|what about|how about|and what about|same for|what of|"
                          r"and for|and in|or)\b", re.I)
@@ -31,6 +31,40 @@ def is_followup(question: str, has_history: bool) -> bool:
     return len(words) <= 3 and not named_entities(question)
 
 
+_SAME_OF = re.compile(r"\b(?:the\s+)?same\s+(?:quarter|month|half(?:-year)?|period|time|season)\s+(?:of|in)\s+"
+                      r"(?P<y>(?:19|20)\d{2})\b", re.I)
+_YEAR_BACK = re.compile(r"\b(?:(?:a|one)\s+year\s+(?:earlier|before|ago|previously)|(?:the\s+)?(?:previous|prior|"
+                        r"preceding)\s+year|last\s+year|the\s+year\s+before|year[-\s]on[-\s]year\s+base)\b", re.I)
+_STEP_BACK = re.compile(r"\b(?:the\s+)?(?:previous|prior|preceding|last)\s+(?P<g>quarter|month|half)\b|"
+                        r"\bthe\s+(?P<g2>quarter|month|half)\s+before\b", re.I)
+_STEP_ON = re.compile(r"\b(?:the\s+)?(?:next|following|subsequent)\s+(?P<g>quarter|month|half|year)\b", re.I)
+
+
+def relative_period(question: str, old: str) -> str | None:
+    """The period a follow-up names relative to the previous question's (``old``, a code): 'the same quarter of
+    2024', 'a year earlier', 'the previous quarter', 'the next month'. None when it names none."""
+    if m := _SAME_OF.search(question):
+        return shift(old, years=int(m.group("y")) - int(year_of(old) or m.group("y")))
+    if _YEAR_BACK.search(question):
+        return shift(old, years=-1)
+    for pattern, sign in ((_STEP_BACK, -1), (_STEP_ON, 1)):
+        if m := pattern.search(question):
+            grain = (m.group("g") or m.groupdict().get("g2") or "").lower()
+            own = {"quarter": "-Q", "half": "-H", "month": "-"}.get(grain)
+            if grain == "year" or (own and own in old and (grain != "month" or re.search(r"-\d{2}$", old))):
+                return shift(old, years=sign) if grain == "year" else shift(old, steps=sign)
+    return None
+
+
+def _put(text: str, start: int, end: int, period: str) -> str:
+    """``text`` with a period in place of ``text[start:end]``; 'the third quarter of 2025' loses its 'the' to a
+    period that takes none ('Q3 2024', '2024', 'October 2025')."""
+    head = text[:start]
+    if not re.match(r"(?i)(?:the\b|first|second|third|fourth|same|previous|last|next)", period):
+        head = re.sub(r"(?i)\bthe\s+$", "", head)
+    return head + period + text[end:]
+
+
 def substitute(previous: str, question: str) -> str | None:
     """The previous question with the follow-up's new period or new name put in place; None if neither fits."""
     from copilot.compute import named_entities
@@ -39,7 +73,13 @@ def substitute(previous: str, question: str) -> str | None:
     old_periods = find_periods(previous)
     out = previous
     changed = False
-    if new_periods and old_periods:
+    moved = relative_period(question, old_periods[-1].code) if old_periods else None
+    if moved:  # 'And in the same quarter of 2024?', 'What about a year earlier?'
+        old_p = old_periods[-1]
+        out = _put(out, old_p.start, old_p.end, format_period(moved))
+        changed = True
+        new_periods = []
+    elif new_periods and old_periods:
         old = old_periods[-1] if len(new_periods) == 1 else None
         pairs = [(old, new_periods[0])] if old else list(zip(old_periods, new_periods))
         for old_p, new_p in sorted(pairs, key=lambda p: -p[0].start):
@@ -48,13 +88,13 @@ def substitute(previous: str, question: str) -> str | None:
                 year = year_of(old_p.code)
                 if year and not re.search(r"\d{4}", text):
                     text = f"{text} {year}"
-            out = out[:old_p.start] + text + out[old_p.end:]
+            out = _put(out, old_p.start, old_p.end, text)
             changed = True
     elif new_periods and not old_periods:
         out = out.rstrip(" ?") + f" in {new_periods[0].text}?"
         changed = True
     bare = question
-    for p in new_periods:
+    for p in find_periods(question):
         bare = bare.replace(p.text, " ")
     new_names = [n for n in named_entities(bare) if n.lower() not in previous.lower()]
     old_names = [n for n in named_entities(previous) if n.lower() not in question.lower()]

@@ -44,6 +44,23 @@ UNITS = {
     "passengers": "passengers", "customers": "customers", "subscribers": "subscribers", "orders": "orders",
     "days": "days", "months": "months", "years": "years", "hours": "hours",
 }
+#: Units that are a multiple of another: read as that unit, so '1.19 Mt' and '1.19 million tonnes' are one figure.
+SCALED_UNITS = {"Mt": ("t", 1e6), "kt": ("t", 1e3)}
+
+
+def normalise_unit(value: float, unit: str) -> tuple[float, str]:
+    """A figure in a multiple of a unit in that unit: (1.19, 'Mt') -> (1190000, 't')."""
+    base, factor = SCALED_UNITS.get(unit, (unit, 1.0))
+    return value * factor, base
+
+
+def is_currency_code(word: str) -> bool:
+    """A currency's code: a known one, or any three capital letters that are not a unit ('TVD', 'VMK')."""
+    return word.lower() in CURRENCY_WORDS or (re.fullmatch(r"[A-Z]{3}", word) is not None
+                                               and word.lower() not in UNITS)
+
+
+_CODE_BEFORE = re.compile(r"(?<![\w$])([A-Z]{3})\s?$")
 _UNIT_RE = re.compile(r"^\s*(?:" + "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
                       + r")\b", re.I)
 
@@ -143,6 +160,11 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
             if after:
                 currency = CURRENCY_WORDS[after.group("w").lower()]
                 end += after.end()
+            elif (code := _CODE_BEFORE.search(clean[:start])) and is_currency_code(code.group(1)) and not (
+                    not scale and "." not in m.group("num") and "," not in m.group("num")
+                    and 1900 <= value <= 2100):  # 'TVD 2,410 million', not 'NEO 2026'
+                currency = code.group(1)
+                start = code.start(1)
         if pct.startswith(("percentage point", "pp", "ppt")):
             kind, unit = "points", "pp"
         elif pct.startswith(("basis", "bp")):
@@ -170,6 +192,7 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
                 kind = "date"
             if kind == "quantity" and is_int and not scale and not unit and value < 100 and _is_name_number(before):
                 continue  # 'Round 5', 'Phase 2', 'Tarnholm 2': part of a name, not a figure
+        value, unit = normalise_unit(value, unit)
         out.append(Number(raw=clean[start:end].strip(), value=value, kind=kind, start=start, end=end, unit=unit))
     if words:
         for m in _WORD_NUMBER.finditer(clean):
@@ -249,10 +272,10 @@ def format_number(value: float, unit: str = "") -> str:
         return _short(value) + " percentage points"
     if unit == "bp":
         return _short(value) + " bp"
-    if "/" in unit and unit.split("/")[0] in CURRENCY_WORDS.values():  # a price per unit: '€64.83/MWh'
+    if "/" in unit and re.fullmatch(r"[A-Z]{3}", unit.split("/")[0]):  # a price per unit: '€64.83/MWh'
         money, per = unit.split("/", 1)
         return format_number(value, money) + f"/{per}"
-    if unit in SYMBOL or unit in CURRENCY_WORDS.values():
+    if unit in SYMBOL or unit in CURRENCY_WORDS.values() or re.fullmatch(r"[A-Z]{3}", unit):
         sign = "-" if value < 0 else ""
         prefix = SYMBOL.get(unit, unit + " ")
         return sign + prefix + _scaled(abs(value))

@@ -26,6 +26,8 @@ class PeriodMention:
     start: int
     end: int
     text: str
+    months: str = ""  # a stretch of months named as one ('April to June 2025'): its month span, 2025-04..2025-06
+    # ('*' until a year resolves a yearless one)
 
 
 def _month(token: str) -> int:
@@ -38,8 +40,20 @@ def _fy_year(m: re.Match) -> str:
     return raw if len(raw) == 4 else "20" + raw
 
 
+_MONTH_JOIN = r"\s*(?:to|through|thru|until|till|[-\u2013\u2014/])\s*"
+_N_MONTHS = {"three": 3, "3": 3, "six": 6, "6": 6, "nine": 9, "9": 9, "twelve": 12, "12": 12}
+
 # Most specific first; each match consumes its span so '2025' inside 'Q3 2025' is not also a year.
 _PATTERNS: list[tuple[str, re.Pattern]] = [
+    # a stretch of months read as one period: 'April to June 2025' is Q2 2025, 'between July and September 2025' Q3,
+    # 'December 2024 to February 2025' a range; 'July and September 2025' (two months) is not one
+    ("month_range", re.compile(r"\b(?:(?P<between>between)\s+)?(?P<m1>" + _MONTH_RE + r")(?:\s+(?P<y1>" + _YEAR
+                               + r"))?(?(between)\s+and\s+|" + _MONTH_JOIN + r")(?P<m2>" + _MONTH_RE
+                               + r"),?(?:\s+(?P<y>" + _YEAR + r"))?\b", re.I)),
+    # 'the three months to 30 September 2025', 'six months ended June 30, 2025', 'nine months to September 2025'
+    ("months_to", re.compile(r"\b(?P<n>three|six|nine|twelve|3|6|9|12)[-\s]months?\s+(?:to|ended|ending|through|"
+                             r"until)\s+(?:(?:[12]?\d|3[01])(?:st|nd|rd|th)?\s+)?(?P<mon>" + _MONTH_RE
+                             + r")(?:\s+(?:[12]?\d|3[01])(?:st|nd|rd|th)?)?,?\s+(?P<y>" + _YEAR + r")\b", re.I)),
     ("iso_date", re.compile(r"\b(?P<y>" + _YEAR + r")-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])\b")),
     ("iso_month", re.compile(r"\b(?P<y>" + _YEAR + r")-(?P<m>0[1-9]|1[0-2])\b(?!-\d)")),
     ("mdy", re.compile(r"\b(?P<mon>" + _MONTH_RE + r")\s+(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)?,?\s+(?P<y>" + _YEAR
@@ -72,8 +86,49 @@ def _year(raw: str | None) -> str:
     return raw if len(raw) == 4 else "20" + raw
 
 
+def _months_code(y1: int | None, m1: int, y2: int | None, m2: int) -> str | None:
+    """The one code of a stretch of months: a calendar quarter, half or year where it is one, else ``A..B``.
+    Without a year only a quarter or a half has a code (``*-Q2``)."""
+    if not m1 or not m2:
+        return None
+    if y2 is None:
+        if m2 - m1 == 2 and m2 % 3 == 0:
+            return f"*-Q{m2 // 3}"
+        if m2 - m1 == 5 and m2 % 6 == 0:
+            return f"*-H{m2 // 6}"
+        return None
+    y1 = y1 if y1 is not None else (y2 if m1 <= m2 else y2 - 1)
+    if (y1, m1) >= (y2, m2):
+        return None
+    if y1 == y2:
+        if m2 - m1 == 2 and m2 % 3 == 0:
+            return f"{y2}-Q{m2 // 3}"
+        if m2 - m1 == 5 and m2 % 6 == 0:
+            return f"{y2}-H{m2 // 6}"
+        if (m1, m2) == (1, 12):
+            return str(y2)
+    return f"{y1}-{m1:02d}..{y2}-{m2:02d}"
+
+
+def _month_span(code: str) -> str:
+    """A resolved period as a span of months (2025-Q2 -> 2025-04..2025-06); '' for an unresolved one."""
+    if ".." in code:
+        return code
+    iv = _interval(code)
+    return f"{iv[0][0]}-{iv[0][1]:02d}..{iv[1][0]}-{iv[1][1]:02d}" if iv else ""
+
+
 def _code(kind: str, m: re.Match) -> str | None:
     g = m.groupdict()
+    if kind == "month_range":
+        return _months_code(int(g["y1"]) if g["y1"] else None, _month(g["m1"]), int(g["y"]) if g["y"] else None,
+                            _month(g["m2"]))
+    if kind == "months_to":
+        n, end, y = _N_MONTHS[g["n"].lower()], _month(g["mon"]), int(g["y"])
+        if not end:
+            return None
+        start = end - n + 1
+        return _months_code(y if start >= 1 else y - 1, (start - 1) % 12 + 1, y, end)
     if kind == "iso_date":
         return f"{g['y']}-{g['m']}-{g['d']}"
     if kind == "iso_month":
@@ -131,7 +186,8 @@ def find_periods(text: str, default_year: str | None = None, as_of: str | None =
                 continue
             for i in range(m.start(), m.end()):
                 taken[i] = True
-            found.append(PeriodMention(code, m.start(), m.end(), m.group(0)))
+            found.append(PeriodMention(code, m.start(), m.end(), m.group(0), (_month_span(code) or "*")
+                                       if kind in ("month_range", "months_to") else ""))
     found.sort(key=lambda p: p.start)
     years = [(p.start, year_of(p.code)) for p in found if year_of(p.code)]
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
@@ -150,7 +206,8 @@ def find_periods(text: str, default_year: str | None = None, as_of: str | None =
                     and _interval(near + p.code[1:])[0] > _interval(as_of)[0]:
                 near = str(int(near) - 1)  # 'in December' in a January report is last December
             if near:
-                p = PeriodMention(near + p.code[1:], p.start, p.end, p.text)
+                code = near + p.code[1:]
+                p = PeriodMention(code, p.start, p.end, p.text, _month_span(code) if p.months else "")
         out.append(p)
     return out
 
@@ -272,6 +329,9 @@ def find_range(text: str, default_year: str | None = None) -> str | None:
         if year and ((unit == "quarters" and 2 <= n <= 4) or (unit == "months" and 2 <= n <= 12)):
             return f"{year}-Q1..{year}-Q{n}" if unit == "quarters" else f"{year}-01..{year}-{n:02d}"
     found = [p for p in find_periods(text, default_year) if not p.code.startswith("*")]
+    stretch = next((p.months for p in found if p.months and p.months != "*"), None)
+    if stretch:  # 'January to September 2025', 'April to June 2025': a stretch of months named as one
+        return stretch
     for a, b in zip(found, found[1:]):
         kind = _granularity(a.code)
         if kind and kind == _granularity(b.code) and sort_key(a.code) < sort_key(b.code) \
@@ -305,3 +365,19 @@ def parse_period(text: str) -> str | None:
     if len(found) == 1 and len(found[0].text) >= len(text) - 2:
         return found[0].code
     return None
+
+
+def shift(code: str, years: int = 0, steps: int = 0) -> str | None:
+    """A period moved by whole years, or by ``steps`` of its own length (2025-Q3 -> 2024-Q3 by a year, 2025-Q2 by
+    a step back); None for a code that cannot move (a range, an unresolved one)."""
+    m = re.fullmatch(r"(FY)?((?:19|20)\d{2})(?:-(Q[1-4]|H[12]|\d{2}))?", code)
+    if not m:
+        return None
+    fy, year, part = m.group(1) or "", int(m.group(2)) + years, m.group(3)
+    if not part:
+        return f"{fy}{year + steps}"
+    size = {"Q": 4, "H": 2}.get(part[0], 12)
+    index = int(part[1:] if part[0] in "QH" else part) - 1 + steps
+    year, index = year + index // size, index % size
+    label = f"{part[0]}{index + 1}" if part[0] in "QH" else f"{index + 1:02d}"
+    return f"{fy}{year}-{label}"

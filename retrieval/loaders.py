@@ -141,10 +141,37 @@ def _doc(path: Path, text: str, meta: dict, title: str = "") -> LoadedDoc:
     )
 
 
+#: a line that starts a block of its own: a heading, a list item, a table row, a quote, a code fence
+_BLOCK_START = re.compile(r"^\s*(?:#|[-*+\u2022|>]\s|\||```|\d{1,2}[.)](?:\s|$)|[A-Za-z][.)]\s)")
+_CONTINUES = re.compile(r"(?:[,;(\u2013\u2014-]|\b(?:of|the|a|an|and|or|to|in|for|with|by|at|from|on|per|than|as|"
+                        r"its|their|which|that|was|were|is|are|be|into|over|under|between)|\$|€|£|¥)$", re.I)
+
+
+def unwrap(text: str) -> str:
+    """Hard-wrapped lines (a PDF's lines, a plain-text file cut at 72 or 80 columns) joined back into the
+    paragraphs they came from, so that a sentence is one sentence: a line joins the next when that one carries on
+    in lower case, or it ends in a word that cannot end a sentence ('of', 'the', a comma), or it runs near the
+    page's full width without a full stop. Headings, list items, table rows and blank lines stay as they are."""
+    lines = text.split("\n")
+    widths = sorted(len(ln.rstrip()) for ln in lines if ln.strip())
+    width = widths[int(len(widths) * 0.9)] if len(widths) >= 5 else 0  # the page's usual full line
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1].rstrip() if out else ""
+        if prev.strip() and line.strip() and not _BLOCK_START.match(line) and not _BLOCK_START.match(prev) \
+                and not prev.endswith(("  ", ":")) and (
+                    re.match(r"\s*[a-z(]", line) or _CONTINUES.search(prev)
+                    or (width >= 60 and len(prev) >= 0.8 * width and not re.search(r"[.!?:]['\")]?$", prev))):
+            out[-1] = prev + " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _load_text(path: Path, text: str) -> LoadedDoc:
     meta, body = _split_front_matter(text)
     heading = re.search(r"^#\s+(.+)$", body, re.M)
-    return _doc(path, body, meta, heading.group(1).strip() if heading else "")
+    return _doc(path, unwrap(body), meta, heading.group(1).strip() if heading else "")
 
 
 def _load_html(path: Path, text: str) -> LoadedDoc:
@@ -172,7 +199,7 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDoc:
         author = str(info.get("/Author", "") or "")
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__})") from exc
-    text = "\n\n".join(pages).strip()
+    text = "\n\n".join(unwrap(page) for page in pages).strip()
     if not text:
         raise LoadError("PDF has no extractable text (scanned image?)")
     return _doc(path, text, {"publisher": author}, title)

@@ -16,13 +16,15 @@ import json
 import re
 from dataclasses import dataclass
 
-from copilot.numbers import CURRENCY_PREFIX, CURRENCY_WORDS, SCALES, UNITS, extract_numbers, format_number
+from copilot.numbers import (CURRENCY_PREFIX, CURRENCY_WORDS, SCALES, UNITS, extract_numbers, format_number,
+                             is_currency_code, normalise_unit)
 from copilot.periods import format_period, parse_period
 from copilot.types import FactRow
 
 _VALUE_COLS = {"value", "amount", "figure", "val"}
 _UNIT_COLS = {"unit", "units", "uom"}
-_SERIES_COLS = {"series", "metric", "indicator", "measure", "variable", "item", "kpi"}
+_SERIES_COLS = {"series", "metric", "indicator", "measure", "variable", "item", "kpi", "kpis", "metrics",
+                "indicators", "measures"}
 _PERIOD_COLS = {"period", "date", "month", "quarter", "year", "fy", "fiscal_year", "fiscal year", "time", "as_of",
                 "as of", "reporting_period", "half"}
 _QUALIFIER_COLS = {"qualifier", "flag", "hedge"}
@@ -132,6 +134,9 @@ def _unit_phrase(text: str) -> tuple[str, float]:
     m = re.fullmatch(r"(us\$|\$|€|£|¥|[a-z]{3})?(k|m|mn|bn|b|thousand|million|billion|trillion)?(?:/(.+))?", low)
     if m and (m.group(1) or m.group(2)):
         cur = CURRENCY_PREFIX.get(m.group(1) or "", "") or CURRENCY_WORDS.get(m.group(1) or "", "")
+        code = text.strip()[:3]
+        if m.group(1) and not cur and m.group(2) and is_currency_code(code) and text.strip()[3:4] in " /":
+            cur = code  # 'TVD m', 'VMK million': a currency's code with a scale
         if m.group(1) and not cur:
             return (UNITS.get(low, text.strip()), 1.0)
         if m.group(2):
@@ -180,10 +185,33 @@ def _classify(header: list[str], records: list[dict[str, str]]) -> list[Column]:
             cols.append(parse_header(h))
         else:
             cols.append(Column(h, "text"))
+    _long_by_words(cols, records)
     texts = [c for c in cols if c.role == "text"]
     if texts:
         texts[0].role = "entity"
     return cols
+
+
+def _long_by_words(cols: list[Column], records: list[dict[str, str]]) -> None:
+    """A long table under its own column names ('kpi_name, kpi_value, kpi_unit', 'metric_label, amount_eur'): with
+    one numeric column and a text column whose header has a series or unit word, the numeric column holds each
+    row's value (its header's unit, if any, stands where the row gives none), the others name its series and unit."""
+    if any(c.role == "value" for c in cols):
+        return
+    numbers = [c for c in cols if c.role == "number"]
+    texts = [c for c in cols if c.role == "text"]
+    if len(numbers) != 1 or len(texts) < 2:
+        return
+    found = False
+    for c in texts[1:]:  # the first text column is the entity
+        words = set(_key(c.name).split())
+        if words & _UNIT_COLS and not any(c.role == "unit" for c in cols):
+            c.role, found = "unit", True
+        elif words & _SERIES_COLS and not any(c.role == "series" for c in cols):
+            c.role, found = "series", True
+    if found:
+        number = numbers[0]
+        number.role = "value"
 
 
 def table_facts(header: list[str], records: list[dict[str, str]], table: str,
@@ -214,15 +242,15 @@ def table_facts(header: list[str], records: list[dict[str, str]], table: str,
             if parsed is not None:
                 value, cell_unit, hedge = parsed
                 unit_cell = rec.get(first("unit").name, "").strip() if first("unit") else ""
-                unit, scale = _unit_phrase(unit_cell) if unit_cell else ("", 1.0)
+                unit, scale = _unit_phrase(unit_cell) if unit_cell else (first("value").unit, first("value").scale)
                 if scale != 1 and cell_unit in ("", unit):  # a unit cell 'EUR million' or 'thousand pallets'
                     value *= scale
                 series = rec.get(first("series").name, "").strip() if first("series") else ""
                 label = rec.get(first("label").name, "").strip() if first("label") else ""
                 qualifier = rec.get(first("qualifier").name, "").strip() if first("qualifier") else hedge
+                value, unit = normalise_unit(value, unit or cell_unit)
                 facts.append(FactRow(series=series or first("value").name, label=label or series.replace("_", " "),
-                                     period=row_period, value=value, unit=unit or cell_unit, qualifier=qualifier,
-                                     **base))
+                                     period=row_period, value=value, unit=unit, qualifier=qualifier, **base))
         for c in cols:
             if c.role != "number":
                 continue
@@ -234,6 +262,7 @@ def table_facts(header: list[str], records: list[dict[str, str]], table: str,
             if c.scale != 1 and cell_unit in ("", unit):
                 value *= c.scale
             series_id = re.sub(r"[^a-z0-9]+", "_", f"{c.series} {unit}".lower()).strip("_")
+            value, unit = normalise_unit(value, unit)
             facts.append(FactRow(series=series_id, label=c.series, period=c.period or row_period, value=value,
                                  unit=unit, qualifier=hedge, **base))
         out.append(facts)

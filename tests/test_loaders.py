@@ -111,3 +111,27 @@ def test_a_long_table_s_unit_cell_gives_its_currency_and_scale(tmp_path):
     assert (facts["revenue"].value, facts["revenue"].unit) == (48.2e6, "EUR")
     assert (facts["milk_collected"].value, facts["milk_collected"].unit) == (126800, "t")
     assert (facts["herds"].value, facts["herds"].unit) == (412, "farms")
+
+
+def test_hard_wrapped_lines_are_joined_into_their_sentences(tmp_path):
+    from retrieval.loaders import unwrap
+
+    wrapped = ("Harbour Bakeries plc - Trading note\n"
+               "The group baked 41,200 tonnes of bread in the first half of 2025, compared\n"
+               "with 39,900 tonnes a year earlier. Of the half-year total, 19,800 tonnes were\n"
+               "baked in the first quarter and 21,400 tonnes in the second quarter. Flour came\n"
+               "from mills in the Republic of\n"
+               "Osterland.\n"
+               "2. Outlook\n"
+               "- Capacity: 90,000 tonnes a year\n"
+               "- Staff: 1,150\n")
+    text = unwrap(wrapped)
+    assert "Of the half-year total, 19,800 tonnes were baked in the first quarter and 21,400 tonnes in the " \
+           "second quarter." in text
+    assert "Republic of Osterland." in text
+    # a title, a numbered heading and list items keep their own lines
+    assert text.splitlines()[0] == "Harbour Bakeries plc - Trading note"
+    assert "\n2. Outlook\n- Capacity: 90,000 tonnes a year\n- Staff: 1,150" in text
+    path = tmp_path / "note.txt"
+    path.write_text(wrapped)
+    assert "compared with 39,900 tonnes" in load_file(path).text

@@ -44,9 +44,23 @@ def test_years_and_days_are_typed_apart():
     ("3Q25 and Q4 FY2025", ["2025-Q3", "FY2025-Q4"]),
     ("installed by end-2024", ["2024"]),
     ("we may grow in May 2025", ["2025-05"]),
+    # a stretch of months named as one period: a calendar quarter, half or year where it is one
+    ("hauled 3.1 Mt in April to June 2025, against 2.8 Mt in January-March 2025", ["2025-Q2", "2025-Q1"]),
+    ("between July and September 2025 the mill ran at 91%", ["2025-Q3"]),
+    ("loaves sold in July and September 2025", ["2025-07", "2025-09"]),  # two months, not a stretch
+    ("in the three months to 30 September 2025 and the six months ended June 30, 2025", ["2025-Q3", "2025-H1"]),
+    ("from December 2024 to February 2025", ["2024-12..2025-02"]),
+    ("the twelve months to March 2025", ["2024-04..2025-03"]),
+    ("January through December 2024", ["2024"]),
 ])
 def test_periods_in_text(text, codes):
     assert [p.code for p in find_periods(text)] == codes
+
+
+def test_a_yearless_stretch_of_months_takes_its_year_like_a_month():
+    [p] = find_periods("ferry crossings from April to June", as_of="2025-08-01")
+    assert (p.code, p.months) == ("2025-Q2", "2025-04..2025-06")
+    assert [p.code for p in find_periods("sales from January to May")] == ["*-01", "*-05"]  # no code without a year
 
 
 def test_a_month_without_a_year_takes_the_document_date():
