@@ -168,20 +168,62 @@ def unwrap(text: str) -> str:
     return "\n".join(out)
 
 
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _pipe_tables(text: str) -> str:
+    """Markdown pipe tables as one readable line per row (``retrieval.tables.table_lines``)."""
+    from retrieval.tables import table_lines
+
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _PIPE_ROW.match(lines[i]) and i + 1 < len(lines) and _PIPE_RULE.match(lines[i + 1]):
+            j = i + 2
+            while j < len(lines) and _PIPE_ROW.match(lines[j]):
+                j += 1
+            rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in [lines[i]] + lines[i + 2:j]]
+            out += table_lines(rows)
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out)
+
+
 def _load_text(path: Path, text: str) -> LoadedDoc:
     meta, body = _split_front_matter(text)
     heading = re.search(r"^#\s+(.+)$", body, re.M)
-    return _doc(path, unwrap(body), meta, heading.group(1).strip() if heading else "")
+    return _doc(path, _pipe_tables(unwrap(body)), meta, heading.group(1).strip() if heading else "")
 
 
 def _load_html(path: Path, text: str) -> LoadedDoc:
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, Comment, Doctype
+
+    from retrieval.tables import table_lines
 
     soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "nav", "footer"]):
         tag.decompose()
     title = soup.title.get_text(strip=True) if soup.title else ""
     meta = {m.get("name", "").lower(): m.get("content", "") for m in soup.find_all("meta") if m.get("name")}
+    # inline markup is part of its sentence ('<strong>Corvel Air plc</strong>: licence renewed'), and a block's
+    # text wrapped in the source is one line
+    for tag in soup.find_all(["strong", "b", "em", "i", "u", "span", "a", "abbr", "code", "sup", "sub", "small",
+                              "mark", "time", "q", "cite"]):
+        tag.unwrap()
+    soup.smooth()
+    for string in soup.find_all(string=True):
+        if isinstance(string, (Comment, Doctype)):
+            string.extract()
+        elif string.parent is not None and string.parent.name != "pre":
+            string.replace_with(re.sub(r"[ \t\r\n]+", " ", string))
+    for table in soup.find_all("table")[::-1]:  # innermost last: a table's rows as readable lines
+        rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in table.find_all("tr")]
+        caption = table.caption.get_text(" ", strip=True) if table.caption else ""
+        table.replace_with("\n\n" + "\n".join(([caption] if caption else []) + table_lines(rows)) + "\n\n")
     body = soup.get_text("\n")
     body = re.sub(r"\n\s*\n+", "\n\n", body)
     return _doc(path, body, {"publisher": meta.get("author", ""), "date": meta.get("date", "")}, title)

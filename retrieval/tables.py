@@ -63,6 +63,7 @@ def parse_cell(text: str) -> tuple[float, str, str] | None:
             text, qualifier = pattern.sub("", text, count=1), name
             break
     text = re.sub(r"^\((.*)\)$", r"-\1", text)  # accounting negatives
+    text = re.sub(r"^\+\s*(?=\d)", "", text)  # '+5.8', a change written with its sign
     nums = [n for n in extract_numbers(text) if n.kind not in ("date",)]
     if len(nums) != 1:
         return None
@@ -266,6 +267,91 @@ def table_facts(header: list[str], records: list[dict[str, str]], table: str,
             facts.append(FactRow(series=series_id, label=c.series, period=c.period or row_period, value=value,
                                  unit=unit, qualifier=hedge, **base))
         out.append(facts)
+    return out
+
+
+_UNLESS = re.compile(r"\s*\b(?:unless|except|where)\b.*$", re.I)
+_SCALE_WORDS = {"k": "thousand", "thousand": "thousand", "thousands": "thousand", "m": "million", "mn": "million",
+                "million": "million", "millions": "million", "bn": "billion", "b": "billion", "billion": "billion",
+                "billions": "billion"}
+
+
+def _cell_unit(text: str, loose: bool = False) -> tuple[str, str] | None:
+    """What a header's bracket or a table's corner note says its figures are in, as (unit, scale word):
+    '£ million unless stated' -> ('GBP', 'million'), 'tonnes' -> ('tonnes', ''), 'millions' -> ('', 'million'),
+    '%' -> ('%', ''). None where it says no unit ('Item', '% of benchmark' stays with its header)."""
+    text = _UNLESS.sub("", text).strip()
+    words = text.replace("$", "$ ").split()
+    if not words or len(words) > 3:
+        return None
+    unit, scale = "", ""
+    for w in words:
+        low = w.lower().strip(".")
+        if low in _SCALE_WORDS and not scale and (len(words) > 1 or len(low) > 2):
+            scale = _SCALE_WORDS[low]
+        elif not unit and (low in CURRENCY_PREFIX or low in CURRENCY_WORDS or is_currency_code(w)):
+            unit = CURRENCY_PREFIX.get(low) or CURRENCY_WORDS.get(low) or w
+        elif not unit and low in ("%", "percent", "pct"):
+            unit = "%"
+        elif not unit and (low in UNITS or (loose and re.fullmatch(r"[a-z][a-z-]*s", low) and len(words) <= 2)):
+            unit = w  # a header's bracket may name any counted thing: '(bags)', '(60-kg bags)'
+        elif loose and not unit and re.fullmatch(r"\d+-[a-z]+", low) and len(words) == 2:
+            continue  # '60-kg' of '60-kg bags'
+        else:
+            return None
+    return (unit, scale) if unit or scale else None
+
+
+def _with_unit(cell: str, unit: tuple[str, str] | None) -> str:
+    """A cell's figure written with the unit its header gives, unless the cell writes one itself:
+    ('412.6', ('GBP', 'million')) -> '£412.6 million'; ('+5.8', ('%', '')) -> '+5.8%'."""
+    parsed = parse_cell(cell)
+    if unit is None or parsed is None or parsed[1] or re.search(r"[%$€£¥]|[A-Za-z]{2,}", cell):
+        return cell
+    code, scale = unit
+    text = f"{cell} {scale}".strip()
+    if code == "%":
+        return cell + "%"
+    if re.fullmatch(r"[A-Z]{3}", code):
+        symbol = {"USD": "US$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(code)
+        return f"{symbol}{text}" if symbol else f"{code} {text}"
+    return f"{text} {code}".strip()
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table in a document (HTML or Markdown) as one readable line per row, each figure beside its column's
+    name and unit, so that a row stands alone as a passage: 'Brazil: April-June 2025 168,400 bags; April-June
+    2024 159,200 bags; Change +5.8%.' A row named by a month or quarter with no year takes the year of the column
+    ('July' under '2025 (tonnes)' is July 2025)."""
+    rows = [[" ".join(c.split()) for c in r] for r in rows if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        return [" ".join(r) for r in rows]
+    header, body = rows[0], rows[1:]
+    corner = _cell_unit(header[0]) if header[0] else None
+    out = []
+    for row in body:
+        row = row + [""] * (len(header) - len(row))
+        label = row[0]
+        bracket = re.search(r"\(([^)]*)\)\s*$", label)
+        row_unit = _cell_unit(bracket.group(1), loose=True) if bracket else None
+        if row_unit:
+            label = label[:bracket.start()].strip()
+        label_period = parse_period(label)
+        parts = []
+        for head, cell in zip(header[1:], row[1:]):
+            if not cell.strip():
+                continue
+            hb = re.search(r"\(([^)]*)\)\s*$", head)
+            col_unit = _cell_unit(hb.group(1), loose=True) if hb else None
+            name = head[:hb.start()].strip() if col_unit else head
+            head_period = parse_period(name)
+            if label_period and label_period.startswith("*") and head_period and re.fullmatch(r"\d{4}", head_period):
+                name = f"{label} {name}"  # 'July' under '2025': July 2025
+            parts.append(f"{name} {_with_unit(cell, row_unit or col_unit or corner)}".strip())
+        if parts:
+            lead = "" if label_period and label_period.startswith("*") and all(
+                p.startswith(label) for p in parts) else f"{label}: "
+            out.append(f"{lead}{'; '.join(parts)}.")
     return out
 
 

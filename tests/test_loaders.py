@@ -135,3 +135,23 @@ def test_hard_wrapped_lines_are_joined_into_their_sentences(tmp_path):
     path = tmp_path / "note.txt"
     path.write_text(wrapped)
     assert "compared with 39,900 tonnes" in load_file(path).text
+
+
+def test_a_document_table_becomes_one_readable_line_per_row(tmp_path):
+    """Each figure of an HTML or Markdown table stands beside its column's name and unit, so a row is a passage."""
+    html = tmp_path / "notice.html"
+    html.write_text("<html><head><title>Ferry notice</title></head><body><p>Crossings by <strong>operator"
+                    "</strong>,\n   second quarter:</p><table><tr><th>Operator</th><th>April-June 2025 (sailings)</th>"
+                    "<th>Change (%)</th></tr><tr><td>Kell Ferries</td><td>1,240</td><td>+4.2</td></tr></table>"
+                    "</body></html>")
+    text = load_file(html).text
+    assert "Crossings by operator, second quarter:" in text
+    assert "Kell Ferries: April-June 2025 1,240 sailings; Change +4.2%." in text
+    md = tmp_path / "bakery.md"
+    md.write_text("## Summary\n\n| € million unless stated | H1 2025 | H1 2024 |\n|---|---|---|\n"
+                  "| Revenue | 88.4 | 80.1 |\n| Loaves baked (millions) | 41.2 | 39.9 |\n\n| Month | 2025 (tonnes) |\n"
+                  "|---|---|\n| July | 1,712 |\n")
+    text = load_file(md).text
+    assert "Revenue: H1 2025 €88.4 million; H1 2024 €80.1 million." in text
+    assert "Loaves baked: H1 2025 41.2 million; H1 2024 39.9 million." in text
+    assert "July 2025 1,712 tonnes." in text  # a month under a year's column is that year's month
