@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from copilot.errors import LLMUnavailable, ToolInputError
 from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_signed_kind,
                              numbers_match, sentences_under_headings, unit_of_text)
-from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, sort_key, within,
+from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, shift, sort_key,
+                             within,
                              year_of)
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, CorpusKnowledge, ToolCall
@@ -72,15 +73,39 @@ _PAIRED = {"difference", "pct_change", "ratio", "add"}
 #: A rate asked for: 'how many passengers ... per flight', 'on average, ... tonnes per hectare'.
 _PER = re.compile(r"\bhow (?:many|much) (?P<top>[a-z]+)\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
 _PER_AVERAGE = re.compile(r"\baverage\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
+#: A rate the question asks to work out ('Work out the revenue per tonne hauled'): stated rates are not asked so.
+_PER_WORKED = re.compile(r"\b(?:work out|calculate|compute|derive|divide)\b[^?]*?\b(?P<top>[a-z]+)\s+per\s+"
+                         r"(?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
 _TOTAL = re.compile(r"\b(?:in total|total|totals|combined|sum|summed|altogether|cumulative\w*|all together|"
                     r"added up|overall)\b", re.I)
 
 
+#: A change of a rate asked for in points: a difference of two percents, not a percent change of one.
+_POINTS = re.compile(r"\bpercentage[- ]points?\b|\bpp\b|\bppts?\b|\bbasis points?\b|\bbps\b|\bin points\b", re.I)
+#: Growth asked for against a year before: 'year on year', 'y/y', 'versus the same quarter a year earlier'.
+_YEAR_ON_YEAR = re.compile(r"\b(?:year[- ]on[- ]year|year[- ]over[- ]year|y/y|yoy|(?:than|from|on|versus|vs\.?|"
+                           r"compared (?:with|to)|against)\s+(?:the same \w+ (?:of |in )?)?(?:a|one|the) year "
+                           r"(?:earlier|before|ago)|(?:than|from|on|versus|vs\.?|compared (?:with|to)|against)\s+the "
+                           r"same (?:quarter|month|half|period) (?:of |in )?(?:the previous|the prior|last) year)\b",
+                           re.I)
+#: Two parties' growth compared: 'whose revenue grew faster', 'which grew the most'.
+_GROWTH_COMPARED = re.compile(r"\b(?:grew|grow(?:s|ing)?|rose|risen|increased|expanded|fell|declined)\s+(?:the\s+)?"
+                              r"(?:faster|fastest|more|most|slower|slowest|less|least)\b|\b(?:faster|fastest|"
+                              r"strongest|weakest|slowest|higher|highest)\s+(?:growth|grower|rise|increase)\b", re.I)
+_GROWTH = re.compile(r"\b(?:growth|grow|grew|change|increase|decrease|rise|fall|decline)\b", re.I)
+
+
 def detect_intents(question: str) -> list[str]:
     """The calculations a question asks for: none, one, or a change in units and in percent (two)."""
+    if _POINTS.search(question) and re.search(r"\b(?:how (?:much|many)|by what|change|move|moved|differ|gap|"
+                                              r"rise|fall|widen|narrow)", question, re.I):
+        return ["difference"]  # 'by how many percentage points did the margin fall?'
     if _TWO_CALCS.search(question) or all(re.search(dict(INTENT_PATTERNS)[n], question, re.I)
                                           for n in ("difference", "pct_change")):
         return ["difference", "pct_change"]  # 'how many more ..., and what is that as a percentage increase?'
+    if _GROWTH_COMPARED.search(question) or (_YEAR_ON_YEAR.search(question) and _GROWTH.search(question)
+                                             and not re.search(r"\bhow (?:many|much) more\b", question, re.I)):
+        return ["pct_change"]  # 'whose revenue grew faster?', 'what was the year-on-year growth?'
 
     for name, pattern in INTENT_PATTERNS:
         if re.search(pattern, question, re.I):
@@ -92,7 +117,7 @@ _NAME = re.compile(r"\b[A-Z][\w.&-]*(?:'s?)?(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w.
                    r"(?:\s+(?!(?:19|20)\d\d\b)\d{1,3}[A-Za-z]?\b(?![.,]\d))?")
 #: A sentence's first word that is a verb, not part of the name after it: a participle ('Taking', 'Based',
 #: 'Following') or an instruction ('Give', 'List').
-_OPENER = re.compile(r"[A-Z][a-z]{2,}(?:ing|ed)|Give|List|Name|Show|Tell|State|Calculate|Compute|Estimate|Explain|"
+_OPENER = re.compile(r"[A-Z][a-z]+(?:ing|ed)|Give|List|Name|Show|Tell|State|Calculate|Compute|Estimate|Explain|"
                      r"Describe|Summari[sz]e|Rank|Identify")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;(]\s+|\n\s*(?:[-*•#]+\s*)?|^\s*[-*•#]+\s*)$")
 
@@ -119,11 +144,15 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
                     first.lower() not in _GENERIC_OPENERS:  # not 'United States'
                 name = name.split(None, 1)[1]  # 'Taking Port Aldane and ...', 'List Corvel Air's routes'
             elif proper_only and at_start and len(name.split()) == 1 and not name.isupper() and \
-                    not re.search(r"'s?$", part.rstrip()):  # "Skerrow's revenue" is a name
+                    not re.search(r"'s?$", part.rstrip()) and \
+                    not _LISTED.match(text[m.end():]):  # "Skerrow's revenue", 'Kalder plus Meridane' are names
                 continue
             names.append(name)
     return names
 
+
+#: A word that opens a list of names: 'Kalder plus Meridane', 'Halvren vs Kalder', 'Brask, Kell and ...'.
+_LISTED = re.compile(r"\s*(?:,|&|/|\band\b|\bplus\b|\bvs\.?|\bversus\b|\bor\b)\s*[A-Z]")
 
 #: Words that open many names, so a name's first word alone does not stand for it ('United Kingdom').
 _GENERIC_OPENERS = {"united", "new", "north", "south", "east", "west", "general", "national", "first", "great", "royal",
@@ -137,7 +166,8 @@ def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
         alias = alias.strip()
         if not alias:
             continue
-        flags = 0 if (len(alias) <= 4 and alias.upper() == alias) else re.I
+        # 'US' is not 'us'; a code with a digit ('CO2', 'A320') is itself in any case
+        flags = 0 if (len(alias) <= 4 and alias.upper() == alias and not re.search(r"\d", alias)) else re.I
         if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w])", text, flags):
             return True
     first = name.split()[0] if len(name.split()) > 1 and not re.search(r"\d", name) else ""
@@ -306,6 +336,8 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     for p in find_periods(question, default_year=default_year):
         if p.code not in periods:
             periods.append(p.code)
+    if len(periods) == 1 and _YEAR_ON_YEAR.search(question) and (before := shift(periods[0], years=-1)):
+        periods.insert(0, before)  # 'year on year in Q3 2025' compares with Q3 2024
     names = named_entities(question, proper_only=True)
     premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
     words = tuple(dict.fromkeys(w for w in re.findall(r"[a-z][a-z-]+", question.lower())
@@ -314,7 +346,7 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     span = find_range(question, default_year) or ""
     if span and intents in ([], ["add"]) and _TOTAL.search(question):
         intents = ["total"]  # a sum over the periods of a stretch ('in total in Q1 to Q3')
-    per = _PER.search(question) or _PER_AVERAGE.search(question)
+    per = _PER.search(question) or _PER_AVERAGE.search(question) or _PER_WORKED.search(question)
     if per and len(periods) < 2 and len(names) < 2:  # one party's rate: one measure over another
         before = re.findall(r"[a-z][a-z-]+", question[:question.lower().rfind(" per ")].lower())
         top = per.groupdict().get("top") or next((w for w in reversed(before) if w not in _STOP and len(w) > 2), "")
@@ -473,6 +505,15 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
     if frame.per[0]:
         plan = _per_plan(frame, facts, knowledge)
         return [plan] if plan is not None else []
+    if intent == "pct_change" and len(frame.names) >= 2 and len(frame.periods) >= 2:
+        # each party's own change over the asked periods ('whose revenue grew faster, A's or B's?')
+        for name in frame.names:
+            got = _pair(replace(frame, names=[name]), facts, knowledge)
+            if got is not None and got[0].kind not in ("percent", "points", "bp") and _about(got[0], name, knowledge):
+                a, b, wa, wb = got
+                plans.append(Plan("pct_change", {"old": a.value, "new": b.value}, {"old": a, "new": b},
+                                  {"old": name, "new": name}))
+        return plans if len(plans) >= 2 else []
     if intent in ("difference", "ratio", "add", "pct_change"):
         got = _pair(frame, facts, knowledge)
         if got is None:

@@ -261,7 +261,7 @@ def coverage_gap(question: str, hits: list[SearchHit], knowledge: CorpusKnowledg
             if not any(within(sp, asked) or (asked == span and overlaps(sp, span))
                        for c in chunks for sp in _chunk_periods(c)):
                 return f"no source covers {format_period(asked)}"
-    texts = [f"{c.title} {c.text} " + " ".join(f.entity for f in c.facts) for c in chunks]
+    texts = [f"{c.title} {c.publisher} {c.text} " + " ".join(f.entity for f in c.facts) for c in chunks]
     text = " ".join(texts)
     for name in named_entities(question, proper_only=True):
         if _mentions(text, name, knowledge):
@@ -269,7 +269,8 @@ def coverage_gap(question: str, hits: list[SearchHit], knowledge: CorpusKnowledg
         # a word of the name found in the passages stands for it, unless most passages have it: in an offshore-wind
         # corpus, 'Offshore' does not make 'Aurora Offshore' covered
         words = [w for w in re.findall(r"[A-Za-z][\w.&-]+", name) if len(w) >= 3]
-        if not any(0 < sum(bool(re.search(r"(?<!\w)" + re.escape(w), t, 0 if len(w) <= 4 else re.I)) for t in texts)
+        if not any(0 < sum(bool(re.search(r"(?<!\w)" + re.escape(w), t, 0 if len(w) <= 4 and not re.search(
+                r"\d", w) else re.I)) for t in texts)
                    <= max(1, len(texts) // 2) for w in words):
             return f"no source mentions {name}"
     return None

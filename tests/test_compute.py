@@ -342,3 +342,44 @@ def test_a_share_of_a_whole_that_prose_names_in_its_own_words():
     assert call.name == "share" and round(call.result, 2) == 42.12
     facts = {f.value: f.periods for f in source_facts([board])}
     assert facts[5.84e6] == ["2025-Q3"]  # "between July and September 2025" is the third quarter, whole
+
+
+# a long quarterly table of two bakeries: loaves, revenue and a margin per quarter
+BAKERY = [row_source(i, f) for i, f in enumerate([
+    fact("Osterby Bakeries", "2024-Q3", 41.0e6, "units", "loaves", "loaves"),
+    fact("Osterby Bakeries", "2025-Q3", 45.1e6, "units", "loaves", "loaves"),
+    fact("Osterby Bakeries", "2024-Q3", 120e6, "EUR", "revenue", "revenue"),
+    fact("Osterby Bakeries", "2025-Q3", 138e6, "EUR", "revenue", "revenue"),
+    fact("Osterby Bakeries", "2024-Q3", 24.1, "%", "margin", "operating margin"),
+    fact("Osterby Bakeries", "2025-Q3", 26.3, "%", "margin", "operating margin"),
+    fact("Brannock Mills", "2024-Q3", 80e6, "EUR", "revenue", "revenue"),
+    fact("Brannock Mills", "2025-Q3", 84e6, "EUR", "revenue", "revenue"),
+])]
+
+
+def test_year_on_year_growth_compares_with_the_same_period_a_year_before():
+    frame = read_question("What was Osterby's year-on-year growth in loaves sold in the third quarter of 2025?")
+    assert frame.intents == ["pct_change"] and frame.periods == ["2024-Q3", "2025-Q3"]
+    [call] = compute("What was Osterby's year-on-year growth in loaves sold in the third quarter of 2025?", BAKERY,
+                     NONE()).calls
+    assert call.name == "pct_change" and round(call.result, 2) == 10.0
+
+
+def test_a_change_of_a_rate_in_percentage_points_is_a_difference_of_the_two_rates():
+    question = "How much did Osterby's operating margin move between Q3 2024 and Q3 2025? Give it in percentage points."
+    assert read_question(question).intents == ["difference"]
+    [call] = compute(question, BAKERY, NONE()).calls
+    assert call.name == "difference" and round(call.result, 2) == 2.2 and call.unit == "pp"
+
+
+def test_whose_growth_was_faster_gets_each_partys_own_change():
+    question = "Osterby vs Brannock - whose revenue grew faster year on year in Q3 2025?"
+    assert read_question(question).names == ["Osterby", "Brannock"]  # a name opening a list is a name
+    calls = compute(question, BAKERY, NONE()).calls
+    assert [(c.name, round(c.result, 1)) for c in calls] == [("pct_change", 15.0), ("pct_change", 5.0)]
+    assert "Osterby" in calls[0].labels["old"] and "Brannock" in calls[1].labels["new"]
+
+
+def test_a_name_opening_the_question_in_a_list_of_names_is_a_name():
+    assert named_entities("Kell plus Brask: what was their combined fleet?", proper_only=True) == ["Kell", "Brask"]
+    assert named_entities("Revenue for 2024 was what?", proper_only=True) == []
