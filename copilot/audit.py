@@ -83,16 +83,39 @@ def _claim_periods(claim: str, num: Number) -> list[str]:
     """The periods a claim gives a figure: those of the figure's own clause, or of a figure-free opening clause
     ('In November, prices fell 50%'). A period elsewhere in the sentence may be about something else ('tariffs
     from 2026 and $540 million of funding')."""
-    from copilot.compute import _clause
+    from copilot.compute import _clause, year_before
 
-    own = [p.code for p in find_periods(_clause(claim, num.start, num.end))]
+    clause = _clause(claim, num.start, num.end)
+    own = [p.code for p in find_periods(clause)]
     if own:
         return own
+    earlier = year_before(re.sub(r"\[\d+\]", " ", claim), clause)  # 'from 8.1 days a year earlier'
+    if earlier:
+        return earlier
     opening = re.match(r"^[^,;:]{0,60},", claim)
     if opening and opening.end() <= num.start and not any(
             n.kind not in ("year", "date") for n in extract_numbers(opening.group(0))):
         return [p.code for p in find_periods(opening.group(0))]
     return []
+
+
+_NOT_MODIFIERS = {"the", "a", "an", "of", "for", "per", "and", "or", "in", "its", "their", "his", "her", "to", "by",
+                  "with", "from", "on", "at", "as", "was", "were", "is", "are", "average", "total", "overall", "same",
+                  "this", "that", "these", "those", "quarterly", "annual", "monthly", "reported", "stated", "which"}
+
+
+def other_measure(claim: str, label: str) -> bool:
+    """Does the claim give a table row's figure as another measure than the row's: 'operating margin' for a row
+    labelled 'gross margin' (the same head word, another qualifier, and the row's qualifier nowhere in the claim)?"""
+    words = re.findall(r"[a-z][a-z-]+", label.lower())
+    if len(words) < 2:
+        return False
+    head, qualifiers = words[-1], set(words[:-1]) - _NOT_MODIFIERS
+    said = set(re.findall(r"[a-z][a-z-]+", claim.lower()))
+    if not qualifiers or qualifiers & said:
+        return False
+    return any(m.group(1) not in _NOT_MODIFIERS and len(m.group(1)) >= 3
+               for m in re.finditer(r"\b([a-z][a-z-]+)\s+" + re.escape(head) + r"\b", claim.lower()))
 
 
 def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: CorpusKnowledge,
@@ -114,6 +137,10 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
     contexts = [(ctx, c) for c in cited for ctx in _contexts(num, c, pct_tol, rel_tol)]
     if not contexts:
         return None
+    labels = [f.label or f.series.replace("_", " ") for c in cited for f in c.facts
+              if _found(num, [Number(raw="", value=f.value, kind=_fact_kind(f.unit))], pct_tol, rel_tol)]
+    if labels and all(c.facts for _, c in contexts) and all(other_measure(bare, label) for label in labels):
+        return labels[0]  # the row's 'gross margin' given as the claim's 'operating margin'
     claim_numbered = numbered_names(bare)
     clause_names = named_entities(re.sub(r"\[\d+\]", " ", _clause(claim, num.start, num.end)), proper_only=True)
     reasons = []

@@ -170,6 +170,10 @@ def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
         flags = 0 if (len(alias) <= 4 and alias.upper() == alias and not re.search(r"\d", alias)) else re.I
         if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w])", text, flags):
             return True
+    if re.fullmatch(r"[A-Z][a-z]{4,}(?:ian|ean|an|ese|ish)", name):  # 'Ethiopian' coffee is Ethiopia's
+        stem = name[:max(5, len(name) - 3)]
+        if re.search(r"(?<![\w-])" + re.escape(stem) + r"[a-z]{0,3}(?![\w])", text):
+            return True
     first = name.split()[0] if len(name.split()) > 1 and not re.search(r"\d", name) else ""
     if len(first) >= 4 and first.lower() not in _GENERIC_OPENERS and first[0].isupper():
         return re.search(r"(?<![\w-])" + re.escape(first) + r"(?:'s)?(?![\w])", text) is not None
@@ -263,6 +267,23 @@ def _clause(sentence: str, start: int, end: int) -> str:
 _OPENING_TIME = re.compile(r"\s*(?:On|In|During|At|By|As (?:of|at)|Since)\s+[^,;]{0,24}?\b(?:19|20)\d\d\b")
 
 
+_A_YEAR_BEFORE = re.compile(r"\b(?:(?:a|one) year (?:earlier|before|ago|previously)|the (?:previous|prior|preceding) "
+                            r"year|last year|the year before|(?:in )?the same (?:quarter|month|half|period) "
+                            r"(?:of |in )?(?:the previous|the prior|last) year)\b", re.I)
+
+
+def year_before(sentence: str, clause: str, as_of: str | None = None) -> list[str] | None:
+    """A figure's clause that says 'a year earlier' ('from 8.1 days a year earlier') is stated for the sentence's
+    own period a year before; None when the clause says no such thing or the sentence names no period."""
+    if not _A_YEAR_BEFORE.search(clause):
+        return None
+    at = sentence.find(clause)
+    base = [p.code for p in find_periods(sentence, as_of=as_of) if not (at <= p.start < at + len(clause))
+            and not p.code.startswith("*")]
+    moved = [m for m in (shift(base[0], years=-1),) if m] if base else []
+    return moved or None
+
+
 def context_periods(sentence: str, start: int, end: int, as_of: str | None = None, strict: bool = False,
                     heading: str | None = None) -> list[str]:
     """The periods a figure at sentence[start:end] is stated for: those of its clause; else those of the sentence's
@@ -281,11 +302,16 @@ def context_periods(sentence: str, start: int, end: int, as_of: str | None = Non
             own = [span]
     if own:
         return own
+    earlier = year_before(sentence, clause, as_of)
+    if earlier is not None:  # 'from 8.1 days a year earlier': the sentence's period, a year before
+        return earlier
     sentence = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), sentence)  # a bracket's period is its own
     bounds = [0] + [m.end() for m in _DELIM.finditer(sentence)] + [len(sentence)]
     free: list[str] = []
     for lo, hi in zip(bounds, bounds[1:]):
         part = sentence[lo:hi]
+        if lo >= end and not re.match(r"\s*(?:in|during|for|over|throughout)\s", part, re.I):
+            continue  # a clause after the figure dates something else ('..., helped by the lane opened in February')
         if not any(n.kind not in ("year", "date") for n in extract_numbers(part)):
             free += [p.code for p in find_periods(part, as_of=as_of) if p.code not in free]
     opening = _OPENING_TIME.match(sentence)  # 'On 9 October 2025 the board approved ..., valued at US$96 million'

@@ -98,6 +98,9 @@ def substitute(previous: str, question: str) -> str | None:
         bare = bare.replace(p.text, " ")
     new_names = [n for n in named_entities(bare) if n.lower() not in previous.lower()]
     old_names = [n for n in named_entities(previous) if n.lower() not in question.lower()]
+    # the source a question cites ('According to the Coffee Board, ...') is not the subject a follow-up swaps
+    old_names.sort(key=lambda n: re.search(r"\b(?:according to|going by|based on|as reported by|citing)\s+"
+                                           r"(?:the\s+)?" + re.escape(n), previous, re.I) is not None)
     new = new_names[0] if new_names else None
     for target in (old_names if new else []):  # the subject, usually named first, is what a follow-up swaps
         if target not in out:

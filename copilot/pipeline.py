@@ -397,10 +397,15 @@ def retrieve(state: RunState) -> RunState:
             if frame.periods and not frame.span and any(h.chunk.facts and of_period(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]  # Q3 rows for H1 left out
         else:
-            # a figure asked for a period: that period's rows first, and rows of other periods left out when some
-            # row states it; otherwise the passages keep their rank
-            state.hits.sort(key=lambda h: (not (h.chunk.facts and of_period(h)), -h.score))
-            if any(h.chunk.facts and of_period(h) for h in state.hits):
+            # a figure asked for a period: that period's rows of the asked names first, and rows of other periods
+            # left out when some row states it; otherwise the passages keep their rank (rows of other parties do
+            # not push out a passage that names the asked one)
+            def fits(h):
+                return bool(h.chunk.facts) and of_period(h) and any(
+                    _mentions(f.entity, n, state.knowledge) for f in h.chunk.facts for n in frame.names)
+
+            state.hits.sort(key=lambda h: (not fits(h), -h.score))
+            if any(fits(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]
     state.sources = number_sources(state.hits, rt.settings.evidence_tokens, state.standalone,
                                    rt.settings.passage_tokens)

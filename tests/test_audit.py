@@ -11,7 +11,7 @@ from copilot.compute import calculation_citation
 from copilot.export import (answers_to_csv, answers_to_html, answers_to_jsonl, answers_to_markdown, read_jsonl, reaudit,
                             safe_cell)
 from copilot.pipeline import ask
-from copilot.types import ToolCall
+from copilot.types import FactRow, ToolCall
 from prompts import REFUSAL
 from tests.helpers import row, source
 
@@ -317,4 +317,26 @@ def test_an_issue_date_in_a_title_is_not_the_period_of_its_figures():
                        text="The average cost of grain finance was 5.15%, up 35 basis points.")
     report, _ = audit_answer("The average cost of grain finance was 5.15% [0].", [monthly],
                              question="What was the average cost of grain finance in Q3 2025?")
-    assert report.claims[0].numbers[0].found_in == "cited"
+    assert [t.found_in for t in report.claims[0].numbers if t.kind == "percent"] == ["cited"]
+
+
+def test_a_rows_figure_given_as_another_measure_is_mismatched():
+    """A row labelled 'gross margin' does not state the 'operating margin' a sentence gives it."""
+    margin = FactRow(series="gross_margin", label="gross margin", entity="Harrow Mills", period="2025-Q2", value=28.6,
+                     unit="%", source_doc="t")
+    rows = [source(0, "Harrow Mills: gross margin, Q2 2025: 28.6%.", row=margin)]
+    report, _ = audit_answer("The operating margin for Harrow Mills in Q2 2025 was 28.6% [0].", rows,
+                             question="What operating margin did Harrow Mills achieve in Q2 2025?")
+    [figure] = [t for t in report.claims[0].numbers if t.kind == "percent"]
+    assert (figure.found_in, figure.context) == ("mismatched", "gross margin")
+    report, _ = audit_answer("Harrow Mills posted a gross margin of 28.6% in Q2 2025 [0].", rows,
+                             question="What gross margin did Harrow Mills post in Q2 2025?")
+    assert [t.found_in for t in report.claims[0].numbers if t.kind == "percent"] == ["cited"]
+
+
+def test_a_figure_said_a_year_earlier_is_the_sentences_period_a_year_before():
+    text = ("The average turnaround of grain wagons fell to 6.4 days in the first half of 2025, from 8.1 days a year "
+            "earlier, helped by the new loop line opened in February.")
+    report, _ = audit_answer(text.replace("February.", "February [0]."), [source(0, text)],
+                             question="What was the average wagon turnaround in the first half of 2025?")
+    assert [t.found_in for t in report.claims[0].numbers if t.kind not in ("year", "date")] == ["cited", "cited"]

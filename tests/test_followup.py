@@ -38,3 +38,9 @@ def test_periods_shift_by_years_and_by_their_own_length():
     assert shift("2025-12", steps=1) == "2026-01"
     assert shift("2025-Q3", years=-1) == "2024-Q3"
     assert shift("2025-01..2025-03", years=-1) is None
+
+
+def test_the_source_a_question_cites_is_not_the_name_a_follow_up_swaps():
+    previous = "According to the Ferry Board, how many Kell Ferries sailings ran in Q2 2025?"
+    assert rewrite("What about Brask Lines?", previous) == \
+        "According to the Ferry Board, how many Brask Lines sailings ran in Q2 2025?"
