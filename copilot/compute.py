@@ -36,7 +36,9 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
                       r"|\d+(?:\.\d+)?\s?(?:%|percent).*\b(?:implied|implies|imply|back out)\b"
                       r"|\d+(?:\.\d+)?\s?(?:%|percent)\s+(?:rise|increase|jump|gain|growth|decline|drop|fall)"
                       r".*\b(?:before|prior|previous|earlier)\b"
-                      r"|\bbased on\b.*\b(?:growth|increase|rise|decline|fall|drop|change)\b.*\bhow (?:many|much)\b"),
+                      r"|\bbased on\b.*\b(?:growth|increase|rise|decline|fall|drop|change)\b.*\bhow (?:many|much)\b"
+                      r"|\b(?:back(?:ing)? out|implied|imply|implies|infer)\b.*\b(?:earlier|before|prior|previous|ago|"
+                      r"last year)\b"),
     ("pct_change", r"percent(?:age)? change|% change|\bby what percent|\bgrowth rate\b|"
                    r"percent(?:age)? (?:increase|decrease|decline|rise|drop|fall|growth|gain)|"
                    r"\bhow much\b.*\bin percent|\bhow many percent"),
@@ -414,7 +416,11 @@ def _same_period(fact: Fact, period: str) -> bool:
         return False
     if fact.entity or fact.series:  # a table row: exact
         return any(within(fp, period) and within(period, fp) for fp in fact.periods)
-    return any(overlaps(fp, period) for fp in fact.periods)
+    # a sentence's figure: for that period, or for a day of it (a stock 'at 30 June 2025'); a quarter's figure is
+    # not September's, nor a month's the quarter's
+    return any(within(fp, period) and (within(period, fp) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", fp) is not None
+                                       or fp.startswith("*") or ".." in fp or ".." in period)
+               for fp in fact.periods)
 
 
 def _about(fact: Fact, name: str, knowledge: CorpusKnowledge) -> bool:

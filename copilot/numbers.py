@@ -206,13 +206,30 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 
 def sentences(text: str) -> list[str]:
     """Sentences and lines of ``text`` (a plain split; claims use ``copilot.citations.split_claims``)."""
-    return [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
+    parts = [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
+    out: list[str] = []
+    for part in parts:  # a section's number stays with its title ('3. Dwell time and charges')
+        if out and re.fullmatch(r"\s*\d{1,2}(?:\.\d{1,2})*\.", out[-1]):
+            out[-1] = out[-1].strip() + " " + part.strip()
+        else:
+            out.append(part)
+    return out
 
 
 def is_heading(line: str) -> bool:
-    """A Markdown heading, or a short line with no figure that ends in a colon."""
+    """A Markdown heading; a short line with no figure that ends in a colon; or a short line in capitals, or numbered
+    as a section ('TRAFFIC BY COMMODITY, H1 2025', '3. Dwell time and charges'), that ends in no full stop and
+    states no figure but a period."""
     line = line.strip()
-    return len(line) < 100 and (line.startswith("#") or (line.endswith(":") and not extract_numbers(line)))
+    if len(line) >= 100:
+        return False
+    if line.startswith("#") or (line.endswith(":") and not extract_numbers(line)):
+        return True
+    letters = [ch for ch in line if ch.isalpha()]
+    styled = (len(letters) >= 4 and all(ch.isupper() for ch in letters)) or re.match(r"^\d{1,2}(?:\.\d+)*\.?\s+[A-Z]", line)
+    title = re.sub(r"^\d{1,2}(?:\.\d+)*\.?\s+", "", line)
+    return bool(styled) and len(line) < 70 and not re.search(r"[.!?;,]$", line) and not any(
+        n.kind not in ("year", "date") for n in extract_numbers(title))
 
 
 def sentences_under_headings(text: str):

@@ -18,7 +18,7 @@ from retrieval.tables import row_text
 
 
 #: Bumped when the chunks a file yields change shape, so that a re-ingest rebuilds them.
-CHUNK_FORMAT = 2
+CHUNK_FORMAT = 3
 
 
 @dataclass
@@ -135,8 +135,27 @@ def make_chunks(doc: LoadedDoc, file_hash: str, settings, store: VectorStore | N
             out.append(Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=text, kind="row", position=i,
                              facts=facts, **meta))
         return out
-    pieces = splitter(settings).split_text(doc.text)
+    pieces = with_headings(doc.text, splitter(settings).split_text(doc.text))
     return [Chunk(id=f"{doc.doc_id}:{file_hash[:12]}:{i}", text=t, position=i, **base) for i, t in enumerate(pieces)]
+
+
+def with_headings(text: str, pieces: list[str]) -> list[str]:
+    """Each chunk under the heading of the section it starts in, when the split left that heading in an earlier
+    chunk: '- Bulk cement: 3.12 million tonnes' keeps 'TRAFFIC BY COMMODITY, H1 2025' above it, which dates it."""
+    from copilot.numbers import is_heading
+
+    out, at = [], 0
+    for piece in pieces:
+        found = text.find(piece[:80], at)
+        if found < 0:
+            out.append(piece)
+            continue
+        at = found + 1
+        first = piece.lstrip().split("\n", 1)[0]
+        heading = next((ln.strip() for ln in reversed(text[:found].split("\n")) if ln.strip() and is_heading(ln)),
+                       None)
+        out.append(f"{heading}\n{piece}" if heading and not is_heading(first) else piece)
+    return out
 
 
 def stating_sentence(row, document: str) -> str:

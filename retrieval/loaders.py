@@ -143,6 +143,8 @@ def _doc(path: Path, text: str, meta: dict, title: str = "") -> LoadedDoc:
 
 #: a line that starts a block of its own: a heading, a list item, a table row, a quote, a code fence
 _BLOCK_START = re.compile(r"^\s*(?:#|[-*+\u2022|>]\s|\||```|\d{1,2}[.)](?:\s|$)|[A-Za-z][.)]\s)")
+#: a line nothing carries on from: a heading, a table row, a code fence (a list item may wrap)
+_NO_CONTINUATION = re.compile(r"^\s*(?:#|\||```)")
 _CONTINUES = re.compile(r"(?:[,;(\u2013\u2014-]|\b(?:of|the|a|an|and|or|to|in|for|with|by|at|from|on|per|than|as|"
                         r"its|their|which|that|was|were|is|are|be|into|over|under|between)|\$|€|£|¥)$", re.I)
 
@@ -158,7 +160,7 @@ def unwrap(text: str) -> str:
     out: list[str] = []
     for line in lines:
         prev = out[-1].rstrip() if out else ""
-        if prev.strip() and line.strip() and not _BLOCK_START.match(line) and not _BLOCK_START.match(prev) \
+        if prev.strip() and line.strip() and not _BLOCK_START.match(line) and not _NO_CONTINUATION.match(prev) \
                 and not prev.endswith(("  ", ":")) and (
                     re.match(r"\s*[a-z(]", line) or _CONTINUES.search(prev)
                     or (width >= 60 and len(prev) >= 0.8 * width and not re.search(r"[.!?:]['\")]?$", prev))):
@@ -220,6 +222,8 @@ def _load_html(path: Path, text: str) -> LoadedDoc:
             string.extract()
         elif string.parent is not None and string.parent.name != "pre":
             string.replace_with(re.sub(r"[ \t\r\n]+", " ", string))
+    for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):  # a heading stays one, as in Markdown
+        tag.insert(0, "#" * int(tag.name[1]) + " ")
     for table in soup.find_all("table")[::-1]:  # innermost last: a table's rows as readable lines
         rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in table.find_all("tr")]
         caption = table.caption.get_text(" ", strip=True) if table.caption else ""

@@ -344,6 +344,8 @@ def table_lines(rows: list[list[str]]) -> list[str]:
             hb = re.search(r"\(([^)]*)\)\s*$", head)
             col_unit = _cell_unit(hb.group(1), loose=True) if hb else None
             name = head[:hb.start()].strip() if col_unit else head
+            if hb and col_unit is None and hb.group(1).strip().startswith("%"):
+                col_unit = ("%", "")  # '(% of benchmark)': a percent, its header kept whole
             head_period = parse_period(name)
             if label_period and label_period.startswith("*") and head_period and re.fullmatch(r"\d{4}", head_period):
                 name = f"{label} {name}"  # 'July' under '2025': July 2025

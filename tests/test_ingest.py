@@ -95,3 +95,14 @@ def test_interrupted_ingest_stays_consistent_and_resumes(runtime, tmp_path, sett
 def test_bundled_corpus_ingests_cleanly(corpus_runtime):
     stats = corpus_runtime.store.stats()
     assert stats["documents"] == 5 and stats["tables"] == 3 and stats["chunks"] > 30
+
+
+def test_a_chunk_keeps_the_heading_of_the_section_it_starts_in():
+    from retrieval.ingest import with_headings
+
+    text = ("FERRY TRAFFIC, H1 2025\n- Cars: 412,000 (H1 2024: 398,000)\n- Lorries: 61,500\nFINANCIALS\n"
+            "Ticket revenue was €38.2 million.\n- Freight revenue: €12.9 million")
+    pieces = ["FERRY TRAFFIC, H1 2025\n- Cars: 412,000 (H1 2024: 398,000)", "- Lorries: 61,500",
+              "FINANCIALS\nTicket revenue was €38.2 million.", "- Freight revenue: €12.9 million"]
+    assert with_headings(text, pieces) == [
+        pieces[0], "FERRY TRAFFIC, H1 2025\n- Lorries: 61,500", pieces[2], "FINANCIALS\n- Freight revenue: €12.9 million"]
