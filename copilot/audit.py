@@ -114,8 +114,9 @@ def other_measure(claim: str, label: str) -> bool:
     said = set(re.findall(r"[a-z][a-z-]+", claim.lower()))
     if not qualifiers or qualifiers & said:
         return False
-    return any(m.group(1) not in _NOT_MODIFIERS and len(m.group(1)) >= 3
-               for m in re.finditer(r"\b([a-z][a-z-]+)\s+" + re.escape(head) + r"\b", claim.lower()))
+    # the word before the head is the claim's qualifier, unless it is a name's ('Sarnet Ciment despatches')
+    return any(m.group(1).lower() not in _NOT_MODIFIERS and len(m.group(1)) >= 3 and m.group(1)[0].islower()
+               for m in re.finditer(r"\b([A-Za-z][a-z-]+)\s+" + re.escape(head) + r"\b", claim, re.I))
 
 
 def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: CorpusKnowledge,

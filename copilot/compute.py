@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_signed_kind,
-                             numbers_match, sentences_under_headings, unit_of_text)
+from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_currency_code,
+                             is_signed_kind, numbers_match, sentences_under_headings, unit_of_text)
 from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, shift, sort_key,
                              within,
                              year_of)
@@ -130,6 +130,8 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
     a sentence or a line ('Gross margin was ...') is not taken for a name."""
     names = []
     months = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS}
+    # a currency's code before its amount is not a name ('TVD 184.6 million', 'VMK 1.05')
+    text = re.sub(r"\b[A-Z]{3}(?=\s?\d)(?!\s?(?:19|20)\d\d\b(?![.,]\d))", lambda m: " " * 3 if is_currency_code(m.group(0)) else m.group(0), text)
     for m in _NAME.finditer(text):
         for i, part in enumerate(re.split(r"'s?\s+(?=[A-Z])", m.group(0))):
             words = [w for w in part.split()
@@ -158,7 +160,7 @@ _LISTED = re.compile(r"\s*(?:,|&|/|\band\b|\bplus\b|\bvs\.?|\bversus\b|\bor\b)\s
 
 #: Words that open many names, so a name's first word alone does not stand for it ('United Kingdom').
 _GENERIC_OPENERS = {"united", "new", "north", "south", "east", "west", "general", "national", "first", "great", "royal",
-                    "american", "international", "global", "central", "the", "china", "bank", "state", "federal"}
+                    "american", "international", "global", "central", "the", "bank", "state", "federal"}
 
 
 def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
@@ -198,6 +200,7 @@ class Fact:
     is_total: bool = False
     series: str = ""
     sentence: str = ""
+    subject: str = ""  # whom the stating document is from or about: its publisher and title
 
     def label(self, who: str | None = None) -> str:
         who = self.entity or who or ", ".join(self.names[:1])
@@ -245,7 +248,7 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
                 qualifier = "approx" if _HEDGE_WORDS.search(before) else (
                     "below" if re.search(r"\b(?:below|under|less than)\s*$", before, re.I) else "")
                 out.append(Fact(num.value, num.unit, num.kind, c.n, clause.strip(), names=names, periods=periods,
-                                qualifier=qualifier, sentence=sentence))
+                                qualifier=qualifier, sentence=sentence, subject=f"{c.publisher} {c.title}".strip()))
     return out
 
 
@@ -427,8 +430,14 @@ def _about(fact: Fact, name: str, knowledge: CorpusKnowledge) -> bool:
     if fact.entity:
         return _mentions(fact.entity, name, knowledge) or any(_mentions(a, name, knowledge)
                                                             for a in knowledge.names(fact.entity))
-    return _mentions(fact.about, name, knowledge) or (not named_entities(fact.about)
-                                                     and _mentions(fact.sentence, name, knowledge))
+    if _mentions(fact.about, name, knowledge):
+        return True
+    if named_entities(fact.about, proper_only=True):
+        return False
+    # a clause that names no one: its sentence's name, or, where the sentence names no one either ('Revenue from
+    # cement traffic was TVD 184.6 million'), the party the document is from or about
+    return _mentions(fact.sentence, name, knowledge) or (not named_entities(fact.sentence, proper_only=True)
+                                                         and _mentions(fact.subject, name, knowledge))
 
 
 def _score(fact: Fact, frame: Frame) -> float:

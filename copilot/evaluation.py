@@ -118,10 +118,12 @@ def score(q: Question, a: Answer) -> dict:
         correct = must_ok and refusal_ok
     wrong_calculation = False
     if q.kind == "numeric":  # the figure must come from the numeric tool, not the model's arithmetic
-        wanted = [float(_norm(s)) for g in q.must for s in g if re.fullmatch(r"-?[\d.]+", _norm(s))]
-        # a figure as a person writes it: '35.5' for €35.5 million, '1.32' for a fall of 1.32%
-        from_tool = any(any(abs(round(abs(t.result) / scale, d) - abs(w)) < 1e-9 for d in (0, 1, 2)
-                            for scale in (1, 1e3, 1e6, 1e9)) for t in a.tool_calls for w in wanted)
+        wanted = [_norm(s) for g in q.must for s in g if re.fullmatch(r"-?[\d.]+", _norm(s))]
+        # a figure as a person writes it: '35.5' for €35.5 million, '1.32' for a fall of 1.32%, '0.698' (million)
+        # for 698,024 (to the decimals the key writes, or fewer)
+        from_tool = any(any(abs(round(abs(t.result) / scale, d) - abs(float(w))) < 1e-9
+                            for d in {0, 1, 2, len(w.partition(".")[2])} for scale in (1, 1e3, 1e6, 1e9))
+                        for t in a.tool_calls for w in wanted)
         wrong_calculation = bool(a.tool_calls) and not from_tool
         correct = correct and from_tool
     cited_texts = [c.text.lower() for c in a.cited()]

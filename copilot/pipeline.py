@@ -360,7 +360,10 @@ def retrieve(state: RunState) -> RunState:
             room = state.k + 6 + len(parts)
             for i, when in enumerate(whens):
                 query = f"{name} {rest} {when}"
-                found = [h for h in rt.search(_expanded_query(query, state.knowledge), 5) if h.chunk.facts]
+                # rows of that name only: another party's rows crowd the prompt ('TCAA members' asked, Kalder's
+                # row found)
+                found = [h for h in rt.search(_expanded_query(query, state.knowledge), 5) if h.chunk.facts and any(
+                    _mentions(f.entity, name, state.knowledge) for f in h.chunk.facts)]
                 if parts:  # the best row stated for this period, of the measure the question names if one is
                     found = sorted([h for h in found if any(f.period == parts[i] for f in h.chunk.facts)],
                                    key=lambda h: not of_series(h))[:1]

@@ -383,3 +383,17 @@ def test_whose_growth_was_faster_gets_each_partys_own_change():
 def test_a_name_opening_the_question_in_a_list_of_names_is_a_name():
     assert named_entities("Kell plus Brask: what was their combined fleet?", proper_only=True) == ["Kell", "Brask"]
     assert named_entities("Revenue for 2024 was what?", proper_only=True) == []
+
+
+def test_a_rate_from_a_document_about_the_party_whose_sentences_name_no_one():
+    """'Revenue from ferry traffic was ...' in Kell Ferries' own report is Kell's figure."""
+    report = source(0, "FERRY TRAFFIC, H1 2025\n- Cars: 0.42 million vehicles (H1 2024: 0.40 million vehicles)\n"
+                       "FINANCIALS\nRevenue from car traffic was DKK 84.0 million in H1 2025.")
+    report = report.model_copy(update={"title": "Kell Ferries - Traffic Report H1 2025", "publisher": "Kell Ferries"})
+    [call] = compute("Work out Kell's car revenue per vehicle carried in H1 2025.", [report], NONE()).calls
+    assert call.name == "ratio" and round(call.result) == 200
+
+
+def test_a_currency_code_before_its_amount_is_not_a_name():
+    assert named_entities("Revenue from car traffic was DKK 84.0 million and TVD 12 million.", proper_only=True) == []
+    assert named_entities("The NEO 2026 levy", proper_only=True) == ["NEO"]
