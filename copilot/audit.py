@@ -12,7 +12,7 @@ import numpy as np
 
 from copilot.citations import cited_numbers, split_claims
 from copilot.numbers import Number, extract_numbers, numbered_names, numbers_match, sentences_under_headings
-from copilot.periods import find_periods, find_range, format_period, overlaps, within
+from copilot.periods import find_periods, find_range, format_period, overlaps, title_period, within
 from copilot.types import AuditReport, Citation, ClaimAudit, CorpusKnowledge, NumberTrace, ToolCall
 from prompts import DISCLAIMER, REFUSAL
 from retrieval.search import lexical_tokens
@@ -56,12 +56,7 @@ def _contexts(num: Number, c: Citation, pct_tol: float, rel_tol: float) -> list[
 
 
 def _title_period(c: Citation) -> list[str]:
-    """The one reporting period a document's title gives ('Results for the third quarter of 2025'), else none. A
-    month or a day in a title is most often the issue's date ('Wind Monthly - October 2025'), and a year may be an
-    outlook's, so only a quarter or a half counts."""
-    codes = list(dict.fromkeys(p.code for p in find_periods(c.title or "", as_of=c.date or None)
-                               if not p.code.startswith("*")))
-    return codes if len(codes) == 1 and re.fullmatch(r"\d{4}-(?:Q[1-4]|H[12])", codes[0]) else []
+    return title_period(c.title, c.date or None)
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -19,7 +19,7 @@ from copilot.errors import LLMUnavailable, ToolInputError
 from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_currency_code,
                              is_signed_kind, numbers_match, sentences_under_headings, unit_of_text)
 from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, shift, sort_key,
-                             within,
+                             title_period, within,
                              year_of)
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, CorpusKnowledge, ToolCall
@@ -136,6 +136,7 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
         for i, part in enumerate(re.split(r"'s?\s+(?=[A-Z])", m.group(0))):
             words = [w for w in part.split()
                      if w.lower().strip(".'") not in months | _QUESTION_WORDS
+                     and not all(x in months for x in re.split(r"[-/\u2013]", w.lower().strip(".'")))
                      and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w) and w.strip(".,;:'").lower() not in UNITS
                      and w.strip(".'").upper() not in CURRENCY_CODES]
             name = " ".join(words).strip(".'")
@@ -243,6 +244,8 @@ def source_facts(sources: list[Citation], knowledge: CorpusKnowledge | None = No
                 clause = _clause(sentence, num.start, num.end)
                 periods = [] if num.start in earlier else \
                     context_periods(sentence, num.start, num.end, as_of, heading=heading)
+                if not periods and num.start not in earlier and num.kind in ("money", "quantity", "percent"):
+                    periods = title_period(c.title, as_of)  # a level in 'Half-Year Results H1 2025' is H1 2025's
                 names = named_entities(clause, proper_only=True) or named_entities(sentence, proper_only=True)
                 before = sentence[:num.start]
                 qualifier = "approx" if _HEDGE_WORDS.search(before) else (

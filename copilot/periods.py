@@ -381,3 +381,11 @@ def shift(code: str, years: int = 0, steps: int = 0) -> str | None:
     year, index = year + index // size, index % size
     label = f"{part[0]}{index + 1}" if part[0] in "QH" else f"{index + 1:02d}"
     return f"{fy}{year}-{label}"
+
+
+def title_period(title: str, as_of: str | None = None) -> list[str]:
+    """The one reporting period a document's title gives ('Results for the third quarter of 2025', 'Half-Year
+    Results H1 2025'), else none. A month or a day in a title is most often the issue's date ('Wind Monthly -
+    October 2025'), and a year may be an outlook's, so only a quarter or a half counts."""
+    codes = list(dict.fromkeys(p.code for p in find_periods(title or "", as_of=as_of) if not p.code.startswith("*")))
+    return codes if len(codes) == 1 and re.fullmatch(r"\d{4}-(?:Q[1-4]|H[12])", codes[0]) else []

@@ -145,7 +145,12 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
                       + (1.0 if len(periods) >= 2 and len(stated[i]) == len(set(periods)) else 0.0))
     best = max(range(len(parts)), key=lambda i: scores[i])
     figured = [i for i in range(len(parts)) if figures[i] and scores[i] >= 1.0]
-    if asks_figure and not figures[best] and figured:
+    dated = [i for i in figured if stated[i]]
+    if asks_figure and periods and dated and not (figures[best] and stated[best]):
+        # a question for a figure in a period is answered by a sentence that states one for that period ('1,260
+        # containers in the second quarter'), not by a wordier one about the half year
+        best = max(dated, key=lambda i: scores[i])
+    elif asks_figure and not figures[best] and figured:
         # a question for a figure is answered by a sentence with one; a sentence that only names the subject
         # ('... opened its hub in Carvane.') comes along as the antecedent of 'The site represents €18.6 million'
         best = max(figured, key=lambda i: scores[i])

@@ -397,3 +397,12 @@ def test_a_rate_from_a_document_about_the_party_whose_sentences_name_no_one():
 def test_a_currency_code_before_its_amount_is_not_a_name():
     assert named_entities("Revenue from car traffic was DKK 84.0 million and TVD 12 million.", proper_only=True) == []
     assert named_entities("The NEO 2026 levy", proper_only=True) == ["NEO"]
+
+
+def test_a_level_with_no_period_of_its_own_takes_its_documents_reporting_period():
+    results = source(0, "## Highlights\n- Gross margin was 41.2%, against 43.0% in the first half of 2024.")
+    results = results.model_copy(update={"title": "Brannock Mills plc - Half-Year Results H1 2025",
+                                         "publisher": "Brannock Mills plc"})
+    [call] = compute("By how many percentage points did Brannock's gross margin fall between the first half of 2024 "
+                     "and the first half of 2025?", [results], NONE()).calls
+    assert call.name == "difference" and round(call.result, 1) == -1.8 and call.unit == "pp"
