@@ -45,6 +45,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("share", r"\b(?:what|which) (?:share|percentage|proportion|fraction|portion|percent)\b|\bshare of (?:the )?total\b"
               r"|\bpercent(?:age)? of (?:the )?(?:total|overall|all)\b|\baccount(?:ed)? for what\b"),
     ("ratio", r"\bhow many times\b|\bratio\b|\btimes (?:larger|bigger|more|higher|as)\b"),
+    ("rank", r"\b(?:which|what|who|whose)\b[^?]*\b(?:highest|lowest|largest|smallest|biggest|greatest|most|least|"
+             r"fastest|slowest|strongest|weakest|best|worst)\b|\brank\b"),
     ("difference", r"\bhow (?:many|much) (?:more|fewer|less|higher|lower|bigger|smaller|larger)\b|\bdifference\b|"
                    r"\bwhich\b.*\b(?:higher|lower|larger|smaller|more|less|bigger|greater)\b|^\s*compare\b|"
                    r"\bgap\b|\bby how (?:many|much)\b|\bhow much did\b.*\b(?:rise|fall|grow|increase|decrease|"
@@ -94,6 +96,14 @@ _YEAR_ON_YEAR = re.compile(r"\b(?:year[- ]on[- ]year|year[- ]over[- ]year|y/y|yo
 _GROWTH_COMPARED = re.compile(r"\b(?:grew|grow(?:s|ing)?|rose|risen|increased|expanded|fell|declined)\s+(?:the\s+)?"
                               r"(?:faster|fastest|more|most|slower|slowest|less|least)\b|\b(?:faster|fastest|"
                               r"strongest|weakest|slowest|higher|highest)\s+(?:growth|grower|rise|increase)\b", re.I)
+_SUPERLATIVE = re.compile(r"\b(?:highest|lowest|largest|smallest|biggest|greatest|most|least|fastest|slowest|"
+                          r"strongest|weakest|best|worst)\b", re.I)
+_LOW = re.compile(r"\b(?:lowest|smallest|least|fastest decline|slowest|weakest|worst)\b", re.I)
+_HIGH = re.compile(r"\b(?:highest|largest|biggest|greatest|most|fastest|strongest|best)\b", re.I)
+_CHANGE_ASKED = re.compile(r"\b(?:percent(?:age)?\s+(?:increase|rise|growth|gain|decrease|decline|fall|drop|change)|"
+                           r"grew|grow|growth|fastest|slowest|change)\b", re.I)
+_ROW_LABEL = re.compile(r"^\W*([A-Z][^:;]{1,40}):\s")
+_TOTAL_WORDS = re.compile(r"^\s*(?:total|grand total|all\b.*|overall|other\b.*|sum|aggregate|combined)\s*$", re.I)
 _GROWTH = re.compile(r"\b(?:growth|grow|grew|change|increase|decrease|rise|fall|decline)\b", re.I)
 
 
@@ -377,6 +387,8 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     words = tuple(dict.fromkeys(w for w in re.findall(r"[a-z][a-z-]+", question.lower())
                                 if w not in _STOP and len(w) > 2))
     intents = detect_intents(question)
+    if intents == ["pct_change"] and len(names) < 2 and _SUPERLATIVE.search(question):
+        intents = ["rank"]  # 'which origin grew fastest?': the stated changes ranked
     span = find_range(question, default_year) or ""
     if span and intents in ([], ["add"]) and _TOTAL.search(question):
         intents = ["total"]  # a sum over the periods of a stretch ('in total in Q1 to Q3')
@@ -549,6 +561,8 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
     if frame.per[0]:
         plan = _per_plan(frame, facts, knowledge)
         return [plan] if plan is not None else []
+    if intent == "rank":
+        return _rank_plans(frame, facts, knowledge)
     if intent == "pct_change" and len(frame.names) >= 2 and len(frame.periods) >= 2:
         # each party's own change over the asked periods ('whose revenue grew faster, A's or B's?')
         for name in frame.names:
@@ -716,6 +730,49 @@ def _total_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
             return Plan("total", {k: f.value for k, f in zip(keys, picked)}, dict(zip(keys, picked)),
                         {k: name for k in keys})
     return None
+
+
+def _rank_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> list[Plan]:
+    """'Which ... had the highest (lowest) X?': one figure of the best-fitting measure per party (a table row's
+    entity, or a table line's label), of the asked period, ranked; a change asked about ranks the stated changes."""
+    def who(f: Fact) -> str:
+        if f.entity:
+            return f.entity
+        label = _ROW_LABEL.match(f.sentence)
+        return label.group(1).strip() if label else (f.names[0] if f.names else "")
+
+    change = bool(_CHANGE_ASKED.search(frame.question))
+    want_pct = change or _asks_percent(frame)
+    pool = [f for f in facts if not f.is_total and not knowledge.is_total(who(f)) and who(f)
+            and not _TOTAL_WORDS.match(who(f)) and (f.kind in ("percent", "points", "bp")) == want_pct]
+    if frame.periods:  # of the asked period (a stated change may give none of its own)
+        pool = [f for f in pool if any(_same_period(f, p) for p in frame.periods)
+                or (change and not f.periods)]
+    groups: dict[str, list[Fact]] = {}
+    for f in pool:  # one measure: a row's series, or the words a table line's figure stands beside
+        party = set(re.findall(r"[a-z]+", who(f).lower()))
+        key = f.series or " ".join(w for w in re.findall(r"[a-z]+", f.about.lower())
+                                   if w not in _STOP and w not in party)[:60]
+        groups.setdefault(key, []).append(f)
+    best_group, best_score = None, 0.0
+    for key, group in groups.items():
+        parties = {who(f) for f in group}
+        if len(parties) < 2:
+            continue
+        score = sum(_score(f, frame) for f in group) / len(group) + 0.01 * len(parties)
+        if score > best_score:
+            best_group, best_score = group, score
+    if best_group is None:
+        return []
+    picked: dict[str, Fact] = {}
+    for f in sorted(best_group, key=lambda f: -_score(f, frame)):
+        picked.setdefault(who(f), f)
+    keys = [f"x{i + 1}" for i in range(len(picked))]
+    inputs = dict(zip(keys, picked.values()))
+    who_of = {k: who(f) for k, f in inputs.items()}
+    args = {k: f.value for k, f in inputs.items()}
+    tools = [t for t, pattern in (("highest", _HIGH), ("lowest", _LOW)) if pattern.search(frame.question)]
+    return [Plan(t, args, inputs, who_of) for t in tools or ["highest"]]
 
 
 def _per_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Plan | None:
@@ -902,9 +959,15 @@ def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen
 
     fmt = {a: shown(a, v) for a, v in args.items()}
     fmt["terms"] = " + ".join(fmt[a] for a in args)
+    if name in ("highest", "lowest"):  # each figure with its party, and the result names the party
+        parties = who or {}
+        fmt["terms"] = ", ".join(f"{parties.get(a) or a} {fmt[a]}" for a in args)
     fmt["result"] = (format_number(result, unit) if unit not in ("%", "pp", "bp", "x", "") and
                      (_is_currency(unit) or abs(result) >= 1e6) else
                      f"{result:,.4g}" if abs(result) < 1000 else f"{result:,.2f}".rstrip("0").rstrip("."))
+    if name in ("highest", "lowest"):
+        top = next(a for a, v in args.items() if v == result)
+        fmt["result"] = f"{(who or {}).get(top) or top} ({fmt[top]}{'%' if unit == '%' else ''})"
     return ToolCall(name=name, args=args, result=result, formula=TOOLS[name].formula.format(**fmt), unit=unit,
                     cites=sorted({f.n for f in inputs.values()}),
                     labels={a: f.label((who or {}).get(a)) for a, f in inputs.items()}, chosen_by=chosen_by)
@@ -933,7 +996,7 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
         plans = rules_plans(frame, facts, knowledge)
         if not plans and set(frame.intents) <= {"difference", "pct_change"}:
             plans = _move_plans(frame, facts, frame.intents)
-    if plans or not frame.intents:
+    if plans or not frame.intents or frame.intents == ["rank"]:  # a ranking is planned by code only
         out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who) for p in plans]
         return out
     # no plan from the rules: the model proposes, the same checks decide; one retry with the reason

@@ -390,6 +390,13 @@ def retrieve(state: RunState) -> RunState:
                 if hit.chunk.id not in seen and total_row(hit) and any(f.table in tables for f in hit.chunk.facts):
                     seen.add(hit.chunk.id)
                     state.hits.append(hit)
+        if "rank" in frame.intents:  # a ranking needs every party's row of the measure, not the best few
+            when = " ".join(format_period(p) for p in frame.periods)
+            for hit in rt.search(f"{' '.join(frame.words)} {when}", 12):
+                if hit.chunk.id not in seen and hit.chunk.facts and (not frame.periods or of_period(hit)) \
+                        and len(state.hits) < state.k + 10:
+                    seen.add(hit.chunk.id)
+                    state.hits.append(hit)
         if frame.intents:  # typed rows first: they are short, and the calculation is planned from them
             # (for a share, a total row right after the rows of the names asked about)
             # (rows of other periods than the one asked about go after the passages, which may state it: a 2024
@@ -415,8 +422,9 @@ def retrieve(state: RunState) -> RunState:
             state.hits.sort(key=lambda h: (not fits(h), -h.score))
             if any(fits(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]
-    state.sources = number_sources(state.hits, rt.settings.evidence_tokens, state.standalone,
-                                   rt.settings.passage_tokens)
+    wide = "rank" in frame.intents  # a ranking reads a whole table, not the passage at the size of one claim
+    state.sources = number_sources(state.hits, rt.settings.evidence_tokens * (2 if wide else 1), state.standalone,
+                                   rt.settings.passage_tokens * (4 if wide else 1))
     state.timings.retrieval_s = time.perf_counter() - started
     state.refusal = evidence_gate(state.standalone, state.hits, state.sources, rt.settings.min_relevance,
                                   state.knowledge)

@@ -59,6 +59,20 @@ def share_of_parts(*values: float) -> float:
     return values[0] / sum(values) * 100.0
 
 
+def highest(*values: float) -> float:
+    """The highest of several figures of one measure, e.g. which of four companies had the best margin."""
+    if len(values) < 2:
+        raise ToolInputError("a ranking needs at least two figures")
+    return max(values)
+
+
+def lowest(*values: float) -> float:
+    """The lowest of several figures of one measure."""
+    if len(values) < 2:
+        raise ToolInputError("a ranking needs at least two figures")
+    return min(values)
+
+
 def implied_prior(current: float, pct: float) -> float:
     """The earlier value implied by a percent change: current / (1 + pct/100). A 25% rise to 500 implies 400."""
     if pct <= -100:
@@ -93,6 +107,8 @@ TOOLS: dict[str, Tool] = {t.name: t for t in [
     Tool("add", add, ("a", "b"), "{a} + {b} = {result}", "same"),
     Tool("total", total, (), "{terms} = {result}", "same", variadic=True),
     Tool("share_of_parts", share_of_parts, (), "{x1} / ({terms}) x 100 = {result}", "%", variadic=True),
+    Tool("highest", highest, (), "highest of {terms} = {result}", "same", variadic=True),
+    Tool("lowest", lowest, (), "lowest of {terms} = {result}", "same", variadic=True),
     Tool("implied_prior", implied_prior, ("current", "pct"), "{current} / (1 + {pct}/100) = {result}", "same"),
     Tool("part_of", part_of, ("total", "pct"), "{total} x {pct}/100 = {result}", "same"),
 ]}

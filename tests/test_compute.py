@@ -406,3 +406,23 @@ def test_a_level_with_no_period_of_its_own_takes_its_documents_reporting_period(
     [call] = compute("By how many percentage points did Brannock's gross margin fall between the first half of 2024 "
                      "and the first half of 2025?", [results], NONE()).calls
     assert call.name == "difference" and round(call.result, 1) == -1.8 and call.unit == "pp"
+
+
+def test_which_party_ranks_highest_and_lowest_from_table_rows():
+    rows = [row_source(i, fact(name, "2025-Q2", value, "%", "gross_margin", "gross margin"))
+            for i, (name, value) in enumerate([("Harrow Mills", 31.8), ("Brannock Mills", 37.2), ("Osterby", 29.4)])]
+    rows.append(row_source(3, fact("All mills", "2025-Q2", 32.5, "%", "gross_margin", "gross margin", total=True)))
+    question = "Which mill had the highest and which the lowest gross margin in Q2 2025?"
+    assert read_question(question).intents == ["rank"]
+    calls = compute(question, rows, NONE()).calls
+    assert [c.name for c in calls] == ["highest", "lowest"]
+    assert calls[0].formula.endswith("= Brannock Mills (37.2%)") and calls[1].formula.endswith("= Osterby (29.4%)")
+
+
+def test_which_line_of_a_document_table_grew_fastest_ranks_the_stated_changes():
+    table = source(0, "Sailings by route\nNorth: April-June 2025 1,240 sailings; April-June 2024 1,190 sailings; "
+                      "Change +4.2%.\nSouth: April-June 2025 860 sailings; April-June 2024 700 sailings; Change +22.9%."
+                      "\nTotal: April-June 2025 2,100 sailings; April-June 2024 1,890 sailings; Change +11.1%.")
+    [call] = compute("Which route grew fastest in April to June 2025 compared with a year earlier?", [table],
+                     NONE()).calls
+    assert call.name == "highest" and call.result == 22.9 and "South" in call.formula and "Total" not in call.formula
