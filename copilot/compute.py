@@ -104,7 +104,11 @@ _CHANGE_ASKED = re.compile(r"\b(?:percent(?:age)?\s+(?:increase|rise|growth|gain
                            r"grew|grow|growth|fastest|slowest|change)\b", re.I)
 _ROW_LABEL = re.compile(r"^\W*([A-Z][^:;]{1,40}):\s")
 _TOTAL_WORDS = re.compile(r"^\s*(?:total|grand total|all\b.*|overall|other\b.*|sum|aggregate|combined)\s*$", re.I)
-_GROWTH = re.compile(r"\b(?:growth|grow|grew|change|increase|decrease|rise|fall|decline)\b", re.I)
+#: Growth asked as a rate ('year-on-year growth', 'how much did sales grow, in percent'), not a change in units.
+_GROWTH_RATE = re.compile(r"\b(?:growth|grow|grew)\b|\bin percent|\bpercent(?:age)?\b", re.I)
+#: A measure that is itself a percent: its change is in points, and is most often stated.
+_RATE_MEASURE = re.compile(r"\b(?:margin|share|rate|ratio|yield|utili[sz]ation|load factor|percentage points?)\b",
+                           re.I)
 
 
 def detect_intents(question: str) -> list[str]:
@@ -115,8 +119,10 @@ def detect_intents(question: str) -> list[str]:
     if _TWO_CALCS.search(question) or all(re.search(dict(INTENT_PATTERNS)[n], question, re.I)
                                           for n in ("difference", "pct_change")):
         return ["difference", "pct_change"]  # 'how many more ..., and what is that as a percentage increase?'
-    if _GROWTH_COMPARED.search(question) or (_YEAR_ON_YEAR.search(question) and _GROWTH.search(question)
-                                             and not re.search(r"\bhow (?:many|much) more\b", question, re.I)):
+    if re.search(dict(INTENT_PATTERNS)["implied_prior"], question, re.I):
+        return ["implied_prior"]  # 'based on the year-on-year growth reported ..., how many in October 2024?'
+    if _GROWTH_COMPARED.search(question) or (_YEAR_ON_YEAR.search(question) and _GROWTH_RATE.search(question)
+                                             and not _RATE_MEASURE.search(question)):
         return ["pct_change"]  # 'whose revenue grew faster?', 'what was the year-on-year growth?'
 
     for name, pattern in INTENT_PATTERNS:
@@ -380,8 +386,9 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     for p in find_periods(question, default_year=default_year):
         if p.code not in periods:
             periods.append(p.code)
-    if len(periods) == 1 and _YEAR_ON_YEAR.search(question) and (before := shift(periods[0], years=-1)):
-        periods.insert(0, before)  # 'year on year in Q3 2025' compares with Q3 2024
+    if len(periods) == 1 and _YEAR_ON_YEAR.search(question) and detect_intents(question) == ["pct_change"] \
+            and (before := shift(periods[0], years=-1)):
+        periods.insert(0, before)  # 'growth year on year in Q3 2025' compares with Q3 2024
     names = named_entities(question, proper_only=True)
     premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
     words = tuple(dict.fromkeys(w for w in re.findall(r"[a-z][a-z-]+", question.lower())
