@@ -102,7 +102,7 @@ _LOW = re.compile(r"\b(?:lowest|smallest|least|fastest decline|slowest|weakest|w
 _HIGH = re.compile(r"\b(?:highest|largest|biggest|greatest|most|fastest|strongest|best)\b", re.I)
 _CHANGE_ASKED = re.compile(r"\b(?:percent(?:age)?\s+(?:increase|rise|growth|gain|decrease|decline|fall|drop|change)|"
                            r"grew|grow|growth|fastest|slowest|change)\b", re.I)
-_ROW_LABEL = re.compile(r"^\W*([A-Z][^:;]{1,40}):\s")
+_ROW_LABEL = re.compile(r"^\W*([A-Z][^:;\u2014\u2013]{1,40}?)\s*(?::|\u2014|\u2013| - )\s")
 _TOTAL_WORDS = re.compile(r"^\s*(?:total|grand total|all\b.*|overall|other\b.*|sum|aggregate|combined)\s*$", re.I)
 #: Growth asked as a rate ('year-on-year growth', 'how much did sales grow, in percent'), not a change in units.
 _GROWTH_RATE = re.compile(r"\b(?:growth|grow|grew)\b|\bin percent|\bpercent(?:age)?\b", re.I)

@@ -183,8 +183,10 @@ class EmbeddedLlama(OpenAIChat):
         port = port or _free_port()
         params = xl.CommonParams()
         params.model.path = str(gguf)
-        params.n_ctx = ctx
-        params.n_parallel = 1
+        # two slots, each with its own prompt cache and ``ctx`` tokens: the answer prompt's fixed instructions stay
+        # cached in one while a tool choice or a rewrite uses the other (requests still run one at a time here)
+        params.n_ctx = ctx * 2
+        params.n_parallel = 2
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         params.port = port

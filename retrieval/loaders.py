@@ -223,7 +223,7 @@ def _load_html(path: Path, text: str) -> LoadedDoc:
         elif string.parent is not None and string.parent.name != "pre":
             string.replace_with(re.sub(r"[ \t\r\n]+", " ", string))
     for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):  # a heading stays one, as in Markdown
-        tag.insert(0, "#" * int(tag.name[1]) + " ")
+        tag.string = "#" * int(tag.name[1]) + " " + tag.get_text(" ", strip=True)
     for table in soup.find_all("table")[::-1]:  # innermost last: a table's rows as readable lines
         rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in table.find_all("tr")]
         caption = table.caption.get_text(" ", strip=True) if table.caption else ""

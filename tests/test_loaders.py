@@ -155,3 +155,10 @@ def test_a_document_table_becomes_one_readable_line_per_row(tmp_path):
     assert "Revenue: H1 2025 €88.4 million; H1 2024 €80.1 million." in text
     assert "Loaves baked: H1 2025 41.2 million; H1 2024 39.9 million." in text
     assert "July 2025 1,712 tonnes." in text  # a month under a year's column is that year's month
+
+
+def test_an_html_heading_is_one_markdown_heading_line(tmp_path):
+    page = tmp_path / "ranking.html"
+    page.write_text("<html><body><h2>Leakage <em>ranking</em> 2024</h2><ol><li>Corrin Bay Water — 15.2%</li></ol>"
+                    "</body></html>")
+    assert "## Leakage ranking 2024\n" in load_file(page).text
