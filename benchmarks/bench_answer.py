@@ -1,5 +1,5 @@
 """Answers on the embedded model, the copilot beside a plain LangChain chain (top chunks stuffed into one prompt, the
-same model and retriever) in the same run, on seven question sets:
+same model and retriever) in the same run, on nine question sets:
 - dev: the bundled corpus's questions;
 - corpus2: offshore wind (its failures were read while developing);
 - corpus3: pharmaceutical cold-chain logistics (written by a helper who had not read the code; its failures were
@@ -8,11 +8,13 @@ same model and retriever) in the same run, on seven question sets:
   session);
 - corpus5: municipal water and desalination (written by a third helper; its failures were read in a later session);
 - corpus6: regional aviation (written by a fourth helper; its failures were read in a later session);
-- corpus7: the green-coffee trade (written by a fifth helper, and kept unseen).
+- corpus7: the green-coffee trade (written by a fifth helper; its failures were read in a later session);
+- corpus8: cement and construction aggregates (written by a sixth helper; measured once unseen, then read);
+- corpus9: salmon farming and seafood exports (written by a seventh helper, and kept unseen).
 For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean prompt tokens and the
 prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus7]
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus9]
 Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 
@@ -38,6 +40,10 @@ SETS = {
                 ROOT / "benchmarks" / "corpus6" / "questions.jsonl"),
     "corpus7": ([ROOT / "benchmarks" / "corpus7" / "docs", ROOT / "benchmarks" / "corpus7" / "tables"],
                 ROOT / "benchmarks" / "corpus7" / "questions.jsonl"),
+    "corpus8": ([ROOT / "benchmarks" / "corpus8" / "docs", ROOT / "benchmarks" / "corpus8" / "tables"],
+                ROOT / "benchmarks" / "corpus8" / "questions.jsonl"),
+    "corpus9": ([ROOT / "benchmarks" / "corpus9" / "docs", ROOT / "benchmarks" / "corpus9" / "tables"],
+                ROOT / "benchmarks" / "corpus9" / "questions.jsonl"),
 }
 
 
