@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from copilot.errors import LLMUnavailable, ToolInputError
@@ -76,6 +77,8 @@ _UNIT_ASKED = re.compile(r"\b(?:in|of|how many)\s+([A-Za-z]+(?:\s[a-z]+)?)")
 _PAIRED = {"difference", "pct_change", "ratio", "add"}
 #: A rate asked for: 'how many passengers ... per flight', 'on average, ... tonnes per hectare'.
 _PER = re.compile(r"\bhow (?:many|much) (?P<top>[a-z]+)\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
+_PER_EACH = re.compile(r"\b(?i:how) (?:many|much) (?P<top>[a-z]+)\b[^?]*?\beach\s+(?:[A-Z][\w-]*\s+)*"
+                       r"(?!of\b)(?P<bottom>[a-z]{3,})")
 _PER_AVERAGE = re.compile(r"\baverage\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
 #: A rate the question asks to work out ('Work out the revenue per tonne hauled'): stated rates are not asked so.
 _PER_WORKED = re.compile(r"\b(?:work out|calculate|compute|derive|divide)\b[^?]*?\b(?P<top>[a-z]+)\s+per\s+"
@@ -90,7 +93,9 @@ _POINTS = re.compile(r"\bpercentage[- ]points?\b|\bpp\b|\bppts?\b|\bbasis points
 _YEAR_ON_YEAR = re.compile(r"\b(?:year[- ]on[- ]year|year[- ]over[- ]year|y/y|yoy|(?:than|from|on|versus|vs\.?|"
                            r"compared (?:with|to)|against)\s+(?:the same \w+ (?:of |in )?)?(?:a|one|the) year "
                            r"(?:earlier|before|ago)|(?:than|from|on|versus|vs\.?|compared (?:with|to)|against)\s+the "
-                           r"same (?:quarter|month|half|period) (?:of |in )?(?:the previous|the prior|last) year)\b",
+                           r"same (?:quarter|month|half|period) (?:of |in )?(?:the previous|the prior|last) year|"
+                           r"(?:than|from|on|versus|vs\.?|compared (?:with|to)|against)\s+the (?:previous|prior|"
+                           r"preceding) (?:fiscal |financial )?year)\b",
                            re.I)
 #: Two parties' growth compared: 'whose revenue grew faster', 'which grew the most'.
 _GROWTH_COMPARED = re.compile(r"\b(?:grew|grow(?:s|ing)?|rose|risen|increased|expanded|fell|declined)\s+(?:the\s+)?"
@@ -116,6 +121,9 @@ def detect_intents(question: str) -> list[str]:
     if _POINTS.search(question) and re.search(r"\b(?:how (?:much|many)|by what|change|move|moved|differ|gap|"
                                               r"rise|fall|widen|narrow)", question, re.I):
         return ["difference"]  # 'by how many percentage points did the margin fall?'
+    if re.search(r"\bby how much,?\s+(?:in|as an?)\s+(?:percent(?:age)?|%)", question, re.I) and \
+            not _TWO_CALCS.search(question):
+        return ["pct_change"]  # 'by how much, in percent, did ... grow?'
     if _TWO_CALCS.search(question) or all(re.search(dict(INTENT_PATTERNS)[n], question, re.I)
                                           for n in ("difference", "pct_change")):
         return ["difference", "pct_change"]  # 'how many more ..., and what is that as a percentage increase?'
@@ -147,11 +155,17 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
     names = []
     months = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS}
     # a currency's code before its amount is not a name ('TVD 184.6 million', 'VMK 1.05')
-    text = re.sub(r"\b[A-Z]{3}(?=\s?\d)(?!\s?(?:19|20)\d\d\b(?![.,]\d))", lambda m: " " * 3 if is_currency_code(m.group(0)) else m.group(0), text)
+    # ('TVD 184.6 million', 'VMK 1.05'), nor before its scale ('in KSK million')
+    text = re.sub(r"\b[A-Z]{3}(?=\s?\d|\s+(?:thousand|million|billion|trillion|mn|bn|m)\b)"
+                  r"(?!\s?(?:19|20)\d\d\b(?![.,]\d))",
+                  lambda m: " " * 3 if is_currency_code(m.group(0)) else m.group(0), text)
     for m in _NAME.finditer(text):
-        for i, part in enumerate(re.split(r"'s?\s+(?=[A-Z])", m.group(0))):
+        # "Varland's Round 5" is two names; so are 'Sildaby Fisk. What' (a sentence ends) and 'EBIT of Kelvane
+        # Aqua' (an acronym's measure of a name)
+        for i, part in enumerate(re.split(r"'s?\s+(?=[A-Z])|(?<=[a-z]{2})\.\s+(?=[A-Z])|(?<=[A-Z]{2})\s+of\s+(?=[A-Z])",
+                                          m.group(0))):
             words = [w for w in part.split()
-                     if w.lower().strip(".'") not in months | _QUESTION_WORDS
+                     if re.sub(r"'s?$", "", w.lower().strip(".'")) not in months | _QUESTION_WORDS
                      and not all(x in months for x in re.split(r"[-/\u2013]", w.lower().strip(".'")))
                      and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w) and w.strip(".,;:'").lower() not in UNITS
                      and w.strip(".'").upper() not in CURRENCY_CODES]
@@ -348,8 +362,16 @@ def context_periods(sentence: str, start: int, end: int, as_of: str | None = Non
     if strict:
         return []
     outside = re.sub(r"\([^)]*\)", " ", sentence)
+    # a comparison after the figure dates the figure compared with, not this one ('3,480 truckloads carried 52,780
+    # tonnes ..., compared with 3,190 truckloads in the first half of 2024')
+    compared = _COMPARISON.search(outside, end)
+    if compared:
+        outside = outside[:compared.start()]
     codes = {p.code for p in find_periods(outside, as_of=as_of)}
     return list(codes) if len(codes) == 1 else []
+
+
+_COMPARISON = re.compile(r"\b(?:compared (?:with|to)|against|versus|vs\.?|than|up from|down from)\b", re.I)
 
 
 @dataclass
@@ -399,8 +421,11 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     span = find_range(question, default_year) or ""
     if span and intents in ([], ["add"]) and _TOTAL.search(question):
         intents = ["total"]  # a sum over the periods of a stretch ('in total in Q1 to Q3')
-    per = _PER.search(question) or _PER_AVERAGE.search(question) or _PER_WORKED.search(question)
-    if per and len(periods) < 2 and len(names) < 2:  # one party's rate: one measure over another
+    per = _PER.search(question) or _PER_AVERAGE.search(question) or _PER_WORKED.search(question) or \
+        _PER_EACH.search(question)  # 'how many tonnes did each truckload carry?'
+
+    # one party's rate: one measure over another ('each Saltgate truckload to continental Europe': a place may qualify)
+    if per and len(periods) < 2 and len(names) < (3 if per.re is _PER_EACH else 2):
         before = re.findall(r"[a-z][a-z-]+", question[:question.lower().rfind(" per ")].lower())
         top = per.groupdict().get("top") or next((w for w in reversed(before) if w not in _STOP and len(w) > 2), "")
         if top and top not in _STOP - set(UNITS):
@@ -750,6 +775,24 @@ def _rank_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
 
     change = bool(_CHANGE_ASKED.search(frame.question))
     want_pct = change or _asks_percent(frame)
+    if len(frame.periods) >= 2 and _GROWTH_RATE.search(frame.question):
+        # 'which grew fastest from 2023 to 2024?': each party's change over the two periods, by code; the fastest
+        # first ('slowest': the slowest first)
+        parties = dict.fromkeys(who(f) for f in facts if f.entity and not f.is_total and not knowledge.is_total(
+            f.entity) and not _TOTAL_WORDS.match(f.entity))
+        changes = []
+        for party in list(parties)[:12]:
+            got = _pair(replace(frame, names=[party], intents=["pct_change"]), [f for f in facts if f.entity == party],
+                        knowledge)
+            if got is not None and got[0].kind not in ("percent", "points", "bp") and got[0].value:
+                a, b, _wa, _wb = got
+                changes.append(Plan("pct_change", {"old": a.value, "new": b.value}, {"old": a, "new": b},
+                                    {"old": party, "new": party}))
+        measure = Counter(plan.inputs["old"].series for plan in changes).most_common(1)
+        changes = [plan for plan in changes if measure and plan.inputs["old"].series == measure[0][0]]
+        if len(changes) >= 2:
+            growth = lambda plan: (plan.args["new"] - plan.args["old"]) / abs(plan.args["old"])  # noqa: E731
+            return sorted(changes, key=growth, reverse=not _LOW.search(frame.question))
     pool = [f for f in facts if not f.is_total and not knowledge.is_total(who(f)) and who(f)
             and not _TOTAL_WORDS.match(who(f)) and (f.kind in ("percent", "points", "bp")) == want_pct]
     if frame.periods:  # of the asked period (a stated change may give none of its own)
@@ -980,6 +1023,17 @@ def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen
                     labels={a: f.label((who or {}).get(a)) for a, f in inputs.items()}, chosen_by=chosen_by)
 
 
+def _rank_of_changes(frame: Frame, plans: list[Plan], calls: list[ToolCall], first_n: int) -> ToolCall:
+    """The fastest (slowest) of the parties' computed changes, citing the calculations (numbered after the
+    ``first_n`` sources, in order)."""
+    inputs = {f"x{i + 1}": Fact(value=round(call.result, 2), unit="%", kind="percent", n=first_n + i,
+                                about=f"change of {plan.inputs['old'].about}", entity=plan.who["old"] or "")
+              for i, (plan, call) in enumerate(zip(plans, calls))}
+    tool = "lowest" if _LOW.search(frame.question) else "highest"
+    return make_call(tool, {k: f.value for k, f in inputs.items()}, inputs, "rules",
+                     {k: f.entity for k, f in inputs.items()})
+
+
 @dataclass
 class ComputeResult:
     calls: list[ToolCall] = field(default_factory=list)
@@ -1005,6 +1059,8 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
             plans = _move_plans(frame, facts, frame.intents)
     if plans or not frame.intents or frame.intents == ["rank"]:  # a ranking is planned by code only
         out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who) for p in plans]
+        if frame.intents == ["rank"] and len(plans) >= 2 and all(p.name == "pct_change" for p in plans):
+            out.calls.append(_rank_of_changes(frame, plans, out.calls, len(sources)))
         return out
     # no plan from the rules: the model proposes, the same checks decide; one retry with the reason
     previous, reason = None, None

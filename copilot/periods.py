@@ -169,6 +169,12 @@ _COMPARED = re.compile(r"\b(?:than|compared (?:with|to)|against|versus|vs\.?|fro
                        r"(?:[^.;]|\.(?=\d))*$", re.I)
 
 
+# a change verb, then 'from' right before the first month: the two months are a change's ends
+_ENDPOINTS = re.compile(r"\b(?:ris(?:e|es|en|ing)|rose|f[ae]ll(?:s|en|ing)?|grow(?:s|n|ing)?|grew|increas\w*|"
+                        r"decreas\w*|declin\w*|drop(?:s|ped|ping)?|climb\w*|eas(?:e|ed|es|ing)|slip\w*|chang\w*|"
+                        r"mov(?:e|ed|es)|jump\w*|slid|sank|dipp?\w*)\b[^.;!?]*\bfrom\s+$", re.I)
+
+
 def find_periods(text: str, default_year: str | None = None, as_of: str | None = None) -> list[PeriodMention]:
     """Every period named in ``text``, in order. A month or quarter without a year takes the nearest year named in
     the same text, else the latest such period on or before ``as_of`` (a document's date), else ``default_year``,
@@ -181,6 +187,8 @@ def find_periods(text: str, default_year: str | None = None, as_of: str | None =
         for m in pattern.finditer(text):
             if any(taken[m.start():m.end()]):
                 continue
+            if kind == "month_range" and _ENDPOINTS.search(text[max(0, m.start() - 80):m.start()]):
+                continue  # 'dropped from September to October 2025': two months compared, not one stretch
             code = _code(kind, m)
             if not code:
                 continue

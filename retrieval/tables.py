@@ -83,8 +83,14 @@ def parse_header(header: str) -> Column:
     words = text
     if bracket:
         words = (text[:bracket.start()] + " " + text[bracket.end():]).strip()
-        inner = bracket.group(1).strip()
-        unit, scale = _unit_phrase(inner)
+        for part in bracket.group(1).split(","):  # 'Sites (2025)', 'Output (2024, t)': a bracket may date it
+            part = part.strip()
+            if parse_period(part) and not _unit_phrase(part)[0].isalpha():
+                period = parse_period(part) or ""
+            elif part:
+                part_unit, part_scale = _unit_phrase(part)
+                unit = unit or part_unit
+                scale = part_scale if part_scale != 1 else scale
     tokens = [t for t in re.split(r"[\s_]+|-(?=(?:19|20)\d\d\b)", words) if t]
     kept: list[str] = []
     i = 0
@@ -124,7 +130,9 @@ def parse_header(header: str) -> Column:
                 continue
         kept.append(tok)
         i += 1
-    series = " ".join(kept).strip(" -:") or header.strip()
+    # 'Employees 2024': the unit word is the series too
+    series = (" ".join(kept).strip(" -:") or " ".join(t for t in tokens if not parse_period(t)).strip(" -:")
+              or header.strip())
     return Column(name=header, role="number", series=series, unit=unit, scale=scale, period=period)
 
 
@@ -132,16 +140,17 @@ def _unit_phrase(text: str) -> tuple[str, float]:
     """'$m' -> ('USD', 1e6); 'thousand' -> ('', 1e3); 'EUR/MWh' -> ('EUR/MWh', 1); 't' -> ('t', 1)."""
     low = text.lower().replace(" ", "")
     scale = 1.0
-    m = re.fullmatch(r"(us\$|\$|€|£|¥|[a-z]{3})?(k|m|mn|bn|b|thousand|million|billion|trillion)?(?:/(.+))?", low)
+    m = re.fullmatch(r"(us\$|\$|€|£|¥|[a-z]{3})?(k|m|mn|bn|b|(?:thousand|million|billion|trillion)s?)?(?:/(.+))?", low)
     if m and (m.group(1) or m.group(2)):
         cur = CURRENCY_PREFIX.get(m.group(1) or "", "") or CURRENCY_WORDS.get(m.group(1) or "", "")
         code = text.strip()[:3]
-        if m.group(1) and not cur and m.group(2) and is_currency_code(code) and text.strip()[3:4] in " /":
-            cur = code  # 'TVD m', 'VMK million': a currency's code with a scale
+        if m.group(1) and not cur and m.group(2) and is_currency_code(code) and (
+                text.strip()[3:4] in " /" or text.strip()[3:].lower() in SCALES):
+            cur = code  # 'TVD m', 'VMK million', 'KSKm': a currency's code with a scale
         if m.group(1) and not cur:
             return (UNITS.get(low, text.strip()), 1.0)
         if m.group(2):
-            scale = SCALES[m.group(2)]
+            scale = SCALES[m.group(2) if m.group(2) in SCALES else m.group(2)[:-1]]
         unit = cur
         if m.group(3):
             unit = f"{cur or ''}/{UNITS.get(m.group(3), m.group(3))}"
@@ -194,16 +203,20 @@ def _classify(header: list[str], records: list[dict[str, str]]) -> list[Column]:
 
 
 def _long_by_words(cols: list[Column], records: list[dict[str, str]]) -> None:
-    """A long table under its own column names ('kpi_name, kpi_value, kpi_unit', 'metric_label, amount_eur'): with
-    one numeric column and a text column whose header has a series or unit word, the numeric column holds each
+    """A long table under its own column names ('kpi_name, kpi_value, kpi_unit', 'metric_label, amount_eur',
+    'kpi, reading, unit'): with one numeric column and a series or unit column (or a text column whose header has a
+    series or unit word), the numeric column holds each
     row's value (its header's unit, if any, stands where the row gives none), the others name its series and unit."""
     if any(c.role == "value" for c in cols):
         return
     numbers = [c for c in cols if c.role == "number"]
     texts = [c for c in cols if c.role == "text"]
-    if len(numbers) != 1 or len(texts) < 2:
+    if len(numbers) != 1:
         return
-    found = False
+    # 'farmer; period; kpi; reading; unit': the series and unit columns are named outright, the value is not
+    found = any(c.role in ("series", "unit") for c in cols)
+    if len(texts) < 2 and not found:
+        return
     for c in texts[1:]:  # the first text column is the entity
         words = set(_key(c.name).split())
         if words & _UNIT_COLS and not any(c.role == "unit" for c in cols):

@@ -4,7 +4,8 @@ Sources span unrelated domains (wind power, coffee, shipping, magnets) so that n
 
 import pytest
 
-from copilot.compute import compute, detect_intents, named_entities, read_question, source_facts, validate
+from copilot.compute import (compute, context_periods, detect_intents, named_entities, read_question, source_facts,
+                             validate)
 from copilot.errors import ToolInputError
 from copilot.llm import FakeChat
 from copilot.types import CorpusKnowledge, FactRow
@@ -426,3 +427,46 @@ def test_which_line_of_a_document_table_grew_fastest_ranks_the_stated_changes():
     [call] = compute("Which route grew fastest in April to June 2025 compared with a year earlier?", [table],
                      NONE()).calls
     assert call.name == "highest" and call.result == 22.9 and "South" in call.formula and "Total" not in call.formula
+
+
+def test_which_party_grew_fastest_between_two_periods_computes_each_change():
+    rows, i = [], 0
+    for name, old, new in [("Harrow Mills", 410, 430), ("Brannock Mills", 250, 300), ("Osterby", 120, 118),
+                           ("All mills", 780, 848)]:
+        for year, value in (("2023", old), ("2024", new)):
+            rows.append(row_source(i, fact(name, year, value, "t", "flour_t", "flour", total=name == "All mills")))
+            i += 1
+        rows.append(row_source(i, fact(name, "2024", old / 10, "staff", "staff", "staff")))
+        i += 1
+    question = "Which mill grew its flour output fastest in percentage terms from 2023 to 2024?"
+    calls = compute(question, rows, NONE()).calls
+    assert [c.name for c in calls] == ["pct_change"] * 3 + ["highest"]
+    assert "Brannock Mills" in str(calls[0].labels)
+    assert round(calls[0].result, 1) == 20.0 and round(calls[2].result, 1) == -1.7
+    # the ranking cites the calculations, numbered after the sources
+    assert calls[-1].formula.endswith("= Brannock Mills (20%)") and calls[-1].cites == [len(rows) + i for i in range(3)]
+    slowest = compute(question.replace("fastest", "slowest"), rows, NONE()).calls
+    assert round(slowest[0].result, 1) == -1.7 and slowest[-1].name == "lowest" and "Osterby" in slowest[-1].formula
+
+
+def test_how_the_question_words_its_calculation():
+    # 'by how much, in percent' is one calculation; a year compared with 'the previous fiscal year' adds that year
+    frame = read_question("By how much, in percent, did Harrow's flour sales grow in fiscal 2025 compared with the "
+                          "previous fiscal year?")
+    assert frame.intents == ["pct_change"] and frame.periods == ["FY2024", "FY2025"]
+    # 'how many tonnes did each truckload carry?' is a rate, as 'tonnes per truckload' is
+    frame = read_question("On average, how many tonnes did each Harrow truckload to Osterland carry in H1 2025?")
+    assert (frame.intents, frame.per) == (["ratio"], ("tonnes", "truckload"))
+    assert read_question("How much revenue did each of the two mills earn in 2025?").per == ("", "")
+    # a sentence's end and an acronym's 'of' part names; a currency code before its scale is no name
+    assert read_question("Add up the 2024 EBIT of Harrow Mills and Osterby. What's the combined figure in KSK "
+                         "million?").names == ["EBIT", "Harrow Mills", "Osterby"]
+
+
+def test_a_comparison_after_a_figure_dates_the_figure_compared_with():
+    sentence = ("Rail: 1,250 wagons carried 64,300 tonnes to the coast, compared with 1,190 wagons in the first half "
+                "of 2024.")
+    at = sentence.find("64,300")
+    assert context_periods(sentence, at, at + 6) == []  # the document's own period applies, not H1 2024
+    at = sentence.find("1,190")
+    assert context_periods(sentence, at, at + 5) == ["2024-H1"]

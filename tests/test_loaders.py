@@ -77,6 +77,12 @@ def test_rows_that_do_not_fit_are_left_out_and_reported(tmp_path):
     ("capacity_2024_mw", "1200", "capacity", "MW", "2024", 1200),
     ("Revenue Q3 2025 (€m)", "310", "Revenue", "EUR", "2025-Q3", 310e6),
     ("margin_pct", "12.5", "margin", "%", "", 12.5),
+    # a bracket may date the column, or date it and give its unit; a currency code with its scale glued on
+    ("Sites (2025)", "38", "Sites", "", "2025", 38),
+    ("Output (2024, t)", "9,100", "Output", "t", "2024", 9100),
+    ("EBIT 2024 (KSKm)", "1312", "EBIT", "KSK", "2024", 1312e6),
+    ("Revenue (USD, millions)", "4.5", "Revenue", "USD", "", 4.5e6),
+    ("Employees 2024", "1,240", "Employees", "employees", "2024", 1240),
 ])
 def test_wide_headers_give_series_unit_scale_and_period(tmp_path, header, cell, series, unit, period, value):
     p = tmp_path / "wide.csv"
@@ -111,6 +117,20 @@ def test_a_long_table_s_unit_cell_gives_its_currency_and_scale(tmp_path):
     assert (facts["revenue"].value, facts["revenue"].unit) == (48.2e6, "EUR")
     assert (facts["milk_collected"].value, facts["milk_collected"].unit) == (126800, "t")
     assert (facts["herds"].value, facts["herds"].unit) == (412, "farms")
+
+
+def test_a_long_table_whose_value_column_has_its_own_name(tmp_path):
+    from retrieval.loaders import load_file
+
+    path = tmp_path / "bakery_ops.csv"
+    path.write_text("bakery;period_label;kpi;reading;unit\n"
+                    "Harbour Bakeries;Q3 2024;loaves_baked;15200;thousand\n"
+                    "Harbour Bakeries;2025Q3;loaves_baked;16850;thousand\n"
+                    "Harbour Bakeries;2025Q3;waste_share;3.1;%\n")
+    facts = [(f.entity, f.period, f.series, f.value, f.unit) for f in load_file(path).facts]
+    assert facts == [("Harbour Bakeries", "2024-Q3", "loaves_baked", 15200e3, ""),
+                     ("Harbour Bakeries", "2025-Q3", "loaves_baked", 16850e3, ""),
+                     ("Harbour Bakeries", "2025-Q3", "waste_share", 3.1, "%")]
 
 
 def test_hard_wrapped_lines_are_joined_into_their_sentences(tmp_path):

@@ -52,6 +52,8 @@ def test_years_and_days_are_typed_apart():
     ("from December 2024 to February 2025", ["2024-12..2025-02"]),
     ("the twelve months to March 2025", ["2024-04..2025-03"]),
     ("January through December 2024", ["2024"]),
+    # after a change verb, 'from September to October' names the change's two ends
+    ("exports dropped from September to October 2025", ["2025-09", "2025-10"]),
 ])
 def test_periods_in_text(text, codes):
     assert [p.code for p in find_periods(text)] == codes
