@@ -309,15 +309,21 @@ def info(ctx):
     click.echo(f"settings hash: {s.settings_hash()}")
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM if the parent dies, even by SIGKILL (Linux)."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+#: Streamlit started in a process that first asks Linux for SIGTERM when its parent dies, even by SIGKILL. It is
+#: asked after exec, in the child itself: a ``preexec_fn`` that loads ctypes between fork and exec can deadlock
+#: when the parent has threads.
+_STREAMLIT_WITH_PARENT = """
+import ctypes, os, runpy, signal, sys
+parent = int(sys.argv.pop(1))
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != parent:  # the parent died before the request
+    sys.exit(0)
+sys.argv[0] = "streamlit"
+runpy.run_module("streamlit", run_name="__main__", alter_sys=True)
+"""
 
 
 @cli.command()
@@ -368,22 +374,25 @@ def ui(ctx, port):
 
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     env = dict(os.environ, COPILOT_HOME=str(_settings(ctx).home))
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+    launch = ["-c", _STREAMLIT_WITH_PARENT, str(os.getpid())] if sys.platform == "linux" else ["-m", "streamlit"]
+    cmd = [sys.executable, *launch, "run", str(app), "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1", "--server.port", str(port)]
-    child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    child = subprocess.Popen(cmd, env=env)
     click.echo(f"Chat UI on http://127.0.0.1:{port}  (Ctrl-C stops it)", err=True)
 
     def stop(signum, _frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    # both signals stop it, also where SIGINT came in ignored (a background job of a shell without job control)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     code = 0
     try:
         code = child.wait()
     except KeyboardInterrupt:
         code = 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if child.poll() is None:
             child.terminate()
             try:

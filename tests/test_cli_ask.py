@@ -108,3 +108,35 @@ def test_ui_stops_its_server_when_stopped(tmp_path, sig):
             proc.kill()
             proc.wait()
         proc.stderr.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_ui_server_dies_with_a_killed_parent(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, COPILOT_HOME=str(tmp_path / "home"), COPILOT_EMBEDDER="fake")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "copilot"), "ui", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = []
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        server = _children_of(proc.pid)
+        assert server, "copilot ui started no server"
+        proc.kill()  # SIGKILL: no handler runs; the server is told by the kernel
+        proc.wait()
+        deadline = time.time() + 15
+        while any(_alive(p) for p in server) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in server), "the Streamlit server outlived a killed `copilot ui`"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in server:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
