@@ -78,7 +78,7 @@ def _claim_periods(claim: str, num: Number) -> list[str]:
     """The periods a claim gives a figure: those of the figure's own clause, or of a figure-free opening clause
     ('In November, prices fell 50%'). A period elsewhere in the sentence may be about something else ('tariffs
     from 2026 and $540 million of funding')."""
-    from copilot.compute import _clause, year_before
+    from copilot.compute import _clause, trailing_periods, year_before
 
     clause = _clause(claim, num.start, num.end)
     own = [p.code for p in find_periods(clause)]
@@ -87,6 +87,9 @@ def _claim_periods(claim: str, num: Number) -> list[str]:
     earlier = year_before(re.sub(r"\[\d+\]", " ", claim), clause)  # 'from 8.1 days a year earlier'
     if earlier:
         return earlier
+    trailing = trailing_periods(claim, num.end)  # '... KSK 78.60 per kg (EUR 6.84 per kg) in October 2024'
+    if trailing:
+        return trailing
     opening = re.match(r"^[^,;:]{0,60},", claim)
     if opening and opening.end() <= num.start and not any(
             n.kind not in ("year", "date") for n in extract_numbers(opening.group(0))):
@@ -165,7 +168,11 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
             # given to one airport)
             reasons.append(about)
             continue
-        about_names = names_not_lowered(named_entities(about, proper_only=True), claim)
+        # a clause that opens a sentence or follows a colon or semicolon ('...: Volume FY2024/25 was 71,200
+        # tonnes') opens with a capital, not with a name
+        opener = not sentence[:max(sentence.find(about), 0)].rstrip() or \
+            sentence[:max(sentence.find(about), 0)].rstrip().endswith((";", ":"))
+        about_names = names_not_lowered(named_entities(about.lstrip() if opener else about, proper_only=True), claim)
         # 'the Directorate' in the source is the claim's 'Varland Energy Directorate'
         short_form = any(set(a.split()) <= set(n.split()) for a in about_names for n in claim_names)
         if claim_names and about_names and not short_form and not any(_mentions(about, n, knowledge)
@@ -216,8 +223,8 @@ def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float
             continue
         if num.kind in ("year", "date") and cand.kind not in ("year", "date", "quantity"):
             continue
-        if num.kind in ("quantity", "money") and cand.kind in ("percent", "points", "bp"):
-            continue
+        if num.kind in ("quantity", "money") and cand.kind in ("percent", "points", "bp", "date", "year"):
+            continue  # '30 sites' is not the day of '30 Sep 2025'
         if num.kind == "money" and cand.kind == "money" and num.unit and cand.unit and \
                 num.unit.split("/")[0] != cand.unit.split("/")[0]:
             continue  # €450 is not $450

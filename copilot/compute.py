@@ -167,7 +167,7 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
             words = [w for w in part.split()
                      if re.sub(r"'s?$", "", w.lower().strip(".'")) not in months | _QUESTION_WORDS
                      and not all(x in months for x in re.split(r"[-/\u2013]", w.lower().strip(".'")))
-                     and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY\d*)", w) and w.strip(".,;:'").lower() not in UNITS
+                     and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY[\d/-]*)", w) and w.strip(".,;:'").lower() not in UNITS
                      and w.strip(".'").upper() not in CURRENCY_CODES]
             name = " ".join(words).strip(".'")
             name = re.sub(r"'s?$|-[a-z]+$", "", name)  # "Japan's", "Japan-bound" -> "Japan"
@@ -322,6 +322,25 @@ def year_before(sentence: str, clause: str, as_of: str | None = None) -> list[st
     return moved or None
 
 
+def trailing_periods(sentence: str, end: int, as_of: str | None = None) -> list[str]:
+    """The periods of a clause right after a figure that dates it, past any bracket and figure-free clauses: 'KSK
+    78.60 per kg (EUR 6.84 per kg) in October 2025, down from ...' is October 2025's; [] where none does."""
+    bare = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), sentence)
+    marks = [m.end() for m in _DELIM.finditer(bare) if m.start() >= end]
+    tail = bare[end:]
+    first = re.match(r"[^,;:]*", tail)  # the rest of the figure's own clause, once its bracket is blanked
+    parts = [tail[:first.end()]] if first else []
+    parts += [bare[lo:hi] for lo, hi in zip(marks, marks[1:] + [len(bare)])]
+    for part in parts:
+        if any(n.kind not in ("year", "date") for n in extract_numbers(part)):
+            break
+        lead = re.match(r"\s*(?:in|during|for|over|throughout)\s+(?:the\s+)?", part, re.I)
+        found = find_periods(part, as_of=as_of) if lead else []
+        if found and found[0].start == lead.end():  # 'in October 2025', not 'for delivery in 2027'
+            return [p.code for p in found]
+    return []
+
+
 def context_periods(sentence: str, start: int, end: int, as_of: str | None = None, strict: bool = False,
                     heading: str | None = None) -> list[str]:
     """The periods a figure at sentence[start:end] is stated for: those of its clause; else those of the sentence's
@@ -343,6 +362,9 @@ def context_periods(sentence: str, start: int, end: int, as_of: str | None = Non
     earlier = year_before(sentence, clause, as_of)
     if earlier is not None:  # 'from 8.1 days a year earlier': the sentence's period, a year before
         return earlier
+    trailing = trailing_periods(sentence, end, as_of)
+    if trailing:
+        return trailing
     sentence = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), sentence)  # a bracket's period is its own
     bounds = [0] + [m.end() for m in _DELIM.finditer(sentence)] + [len(sentence)]
     free: list[str] = []
@@ -421,6 +443,8 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     span = find_range(question, default_year) or ""
     if span and intents in ([], ["add"]) and _TOTAL.search(question):
         intents = ["total"]  # a sum over the periods of a stretch ('in total in Q1 to Q3')
+    if span and intents != ["total"] and len(periods) == 1 and ".." not in periods[0]:
+        span = ""  # 'the three months to September 2025' asked as one period is the third quarter, not three months
     per = _PER.search(question) or _PER_AVERAGE.search(question) or _PER_WORKED.search(question) or \
         _PER_EACH.search(question)  # 'how many tonnes did each truckload carry?'
 

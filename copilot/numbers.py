@@ -137,6 +137,8 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
         start = m.start()
         if start > 0 and (clean[start - 1].isalnum() or clean[start - 1] in "._") and not (m.group("neg") or m.group("cur")):
             continue  # inside a word or identifier (Q4, v2.1)
+        if re.match(r"\d{2}\b", clean[start:]) and re.search(r"(?:(?<!\d)(?:19|20)\d\d|\bFY\d\d)/$", clean[:start], re.I):
+            continue  # the second year of a split fiscal year ('FY2024/25', '2024/25')
         if m.group("cur") and m.group("cur").strip().isalpha() and start > 0 and clean[start - 1].isalnum():
             continue
         value = float(m.group("num").replace(",", ""))

@@ -337,6 +337,10 @@ def _expanded_query(question: str, knowledge: CorpusKnowledge) -> str:
     return question + (" " + " ".join(extra) if extra else "")
 
 
+def _of_periods(hit: SearchHit, periods: list[str]) -> bool:
+    return any(f.period and overlaps(f.period, p) for f in hit.chunk.facts for p in periods)
+
+
 def retrieve(state: RunState) -> RunState:
     rt = state.runtime
     started = time.perf_counter()
@@ -367,8 +371,10 @@ def retrieve(state: RunState) -> RunState:
                 query = f"{name} {rest} {when}"
                 # rows of that name only: another party's rows crowd the prompt ('TCAA members' asked, Kalder's
                 # row found)
-                found = [h for h in rt.search(_expanded_query(query, state.knowledge), 5) if h.chunk.facts and any(
+                found = [h for h in rt.search(_expanded_query(query, state.knowledge), 10) if h.chunk.facts and any(
                     _mentions(f.entity, name, state.knowledge) for f in h.chunk.facts)]
+                # the name's rows of the asked period first: a table of quarters ranks its rows alike
+                found = sorted(found, key=lambda h: not _of_periods(h, frame.periods))[:5]
                 if parts:  # the best row stated for this period, of the measure the question names if one is
                     found = sorted([h for h in found if any(f.period == parts[i] for f in h.chunk.facts)],
                                    key=lambda h: not of_series(h))[:1]
@@ -377,7 +383,7 @@ def retrieve(state: RunState) -> RunState:
                         seen.add(hit.chunk.id)
                         state.hits.append(hit)
         def of_period(h):
-            return any(f.period and overlaps(f.period, p) for f in h.chunk.facts for p in frame.periods)
+            return _of_periods(h, frame.periods)
 
         def total_row(h):  # a 'Total' row, or one the corpus's data file marks as a total
             return any(f.is_total or state.knowledge.is_total(f.entity) for f in h.chunk.facts)

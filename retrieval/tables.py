@@ -333,8 +333,8 @@ def _with_unit(cell: str, unit: tuple[str, str] | None) -> str:
 
 def table_lines(rows: list[list[str]]) -> list[str]:
     """A table in a document (HTML or Markdown) as one readable line per row, each figure beside its column's
-    name and unit, so that a row stands alone as a passage: 'Brazil: April-June 2025 168,400 bags; April-June
-    2024 159,200 bags; Change +5.8%.' A row named by a month or quarter with no year takes the year of the column
+    name and unit, so that a row stands alone as a passage: 'Brazil: April-June 2025 was 168,400 bags; April-June
+    2024 was 159,200 bags; Change +5.8%.' A row named by a month or quarter with no year takes the year of the column
     ('July' under '2025 (tonnes)' is July 2025)."""
     rows = [[" ".join(c.split()) for c in r] for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
@@ -362,7 +362,10 @@ def table_lines(rows: list[list[str]]) -> list[str]:
             head_period = parse_period(name)
             if label_period and label_period.startswith("*") and head_period and re.fullmatch(r"\d{4}", head_period):
                 name = f"{label} {name}"  # 'July' under '2025': July 2025
-            parts.append(f"{name} {_with_unit(cell, row_unit or col_unit or corner)}".strip())
+            # a header ending in a date or figure is joined to its cell by 'was': 'Active sites 30 Sep 2025 was 33',
+            # not '... 2025 33'
+            joint = " was " if re.search(r"\d$", name) else " "
+            parts.append(f"{name}{joint}{_with_unit(cell, row_unit or col_unit or corner)}".strip())
         if parts:
             lead = "" if label_period and label_period.startswith("*") and all(
                 p.startswith(label) for p in parts) else f"{label}: "

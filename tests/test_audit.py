@@ -56,6 +56,35 @@ def test_untraced_number_is_never_supported_even_with_matching_words():
     assert c.verdict == "unsupported" and "999" in c.reason
 
 
+def test_a_count_is_not_found_in_a_dates_day():
+    sites = source(0, "Westmark: Active sites 30 Sep 2025 was 33; Active sites 30 Sep 2024 was 34.")
+    report, _ = audit_answer("There were 30 active sites in Westmark at 30 September 2025 [0].", [sites], [])
+    assert [(t.raw, t.found_in) for t in report.claims[0].numbers if t.kind == "quantity"] == [("30", "nowhere")]
+    report, _ = audit_answer("There were 33 active sites in Westmark at 30 September 2025 [0].", [sites], [])
+    assert report.claims[0].verdict == "supported"
+
+
+def test_a_period_after_a_bracket_dates_the_figure_before_it():
+    prices = source(0, "The average price of rye flour was €412 per t (£351 per t) in October 2025, down from €430 per t "
+                       "in September but up from €398 per t in October 2024.")
+    question = "What was the average price of rye flour in October 2024?"
+    wrong, _ = audit_answer("The average price of rye flour was €412 per t (£351 per t) in October 2024 [0].",
+                            [prices], [], question=question)
+    assert wrong.claims[0].numbers[0].found_in == "mismatched"
+    right, _ = audit_answer("The average price of rye flour was €398 per t in October 2024 [0].", [prices], [],
+                            question=question)
+    assert right.claims[0].verdict == "supported"
+
+
+def test_a_table_line_s_column_name_is_no_name_and_a_split_fiscal_year_no_figure():
+    line = source(0, "Flour sales by market\nExport markets, Nordics: Volume FY2024/25 was 71,200 tonnes; Volume "
+                     "FY2023/24 was 66,100 tonnes.")
+    report, _ = audit_answer("Harrow Mills sold 71,200 tonnes of flour to Nordic export markets in FY2024/25 [0].",
+                             [line], [], question="Harrow Mills: volume sold to Nordic export markets in FY2024/25?")
+    assert report.claims[0].verdict == "supported"
+    assert [t.raw for t in report.claims[0].numbers] == ["71,200"]
+
+
 def test_answer_level_figures():
     report, _ = audit_answer("US shipments fell to 582 tons [0]. Exports hit 6,150 tons [9]. Nothing cited here.",
                              SOURCES, [], invented_removed=1)

@@ -421,9 +421,10 @@ def test_which_party_ranks_highest_and_lowest_from_table_rows():
 
 
 def test_which_line_of_a_document_table_grew_fastest_ranks_the_stated_changes():
-    table = source(0, "Sailings by route\nNorth: April-June 2025 1,240 sailings; April-June 2024 1,190 sailings; "
-                      "Change +4.2%.\nSouth: April-June 2025 860 sailings; April-June 2024 700 sailings; Change +22.9%."
-                      "\nTotal: April-June 2025 2,100 sailings; April-June 2024 1,890 sailings; Change +11.1%.")
+    table = source(0, "Sailings by route\nNorth: April-June 2025 was 1,240 sailings; April-June 2024 was 1,190 "
+                      "sailings; Change +4.2%.\nSouth: April-June 2025 was 860 sailings; April-June 2024 was 700 "
+                      "sailings; Change +22.9%.\nTotal: April-June 2025 was 2,100 sailings; April-June 2024 was 1,890 "
+                      "sailings; Change +11.1%.")
     [call] = compute("Which route grew fastest in April to June 2025 compared with a year earlier?", [table],
                      NONE()).calls
     assert call.name == "highest" and call.result == 22.9 and "South" in call.formula and "Total" not in call.formula
@@ -470,3 +471,10 @@ def test_a_comparison_after_a_figure_dates_the_figure_compared_with():
     assert context_periods(sentence, at, at + 6) == []  # the document's own period applies, not H1 2024
     at = sentence.find("1,190")
     assert context_periods(sentence, at, at + 5) == ["2024-H1"]
+
+
+def test_a_stretch_of_months_that_is_one_quarter_is_searched_as_that_quarter():
+    frame = read_question("How much flour did Harrow mill in the three months to September 2025?")
+    assert (frame.periods, frame.span) == (["2025-Q3"], "")
+    frame = read_question("How much flour did Harrow mill in total in the three months to September 2025?")
+    assert frame.intents == ["total"] and frame.span == "2025-07..2025-09"

@@ -166,15 +166,15 @@ def test_a_document_table_becomes_one_readable_line_per_row(tmp_path):
                     "</body></html>")
     text = load_file(html).text
     assert "Crossings by operator, second quarter:" in text
-    assert "Kell Ferries: April-June 2025 1,240 sailings; Change +4.2%." in text
+    assert "Kell Ferries: April-June 2025 was 1,240 sailings; Change +4.2%." in text
     md = tmp_path / "bakery.md"
     md.write_text("## Summary\n\n| € million unless stated | H1 2025 | H1 2024 |\n|---|---|---|\n"
                   "| Revenue | 88.4 | 80.1 |\n| Loaves baked (millions) | 41.2 | 39.9 |\n\n| Month | 2025 (tonnes) |\n"
                   "|---|---|\n| July | 1,712 |\n")
     text = load_file(md).text
-    assert "Revenue: H1 2025 €88.4 million; H1 2024 €80.1 million." in text
-    assert "Loaves baked: H1 2025 41.2 million; H1 2024 39.9 million." in text
-    assert "July 2025 1,712 tonnes." in text  # a month under a year's column is that year's month
+    assert "Revenue: H1 2025 was €88.4 million; H1 2024 was €80.1 million." in text
+    assert "Loaves baked: H1 2025 was 41.2 million; H1 2024 was 39.9 million." in text
+    assert "July 2025 was 1,712 tonnes." in text  # a month under a year's column is that year's month
 
 
 def test_an_html_heading_is_one_markdown_heading_line(tmp_path):
