@@ -10,11 +10,12 @@ same model and retriever) in the same run, on nine question sets:
 - corpus6: regional aviation (written by a fourth helper; its failures were read in a later session);
 - corpus7: the green-coffee trade (written by a fifth helper; its failures were read in a later session);
 - corpus8: cement and construction aggregates (written by a sixth helper; measured once unseen, then read);
-- corpus9: salmon farming and seafood exports (written by a seventh helper, and kept unseen).
+- corpus9: salmon farming and seafood exports (written by a seventh helper; measured once unseen, then read);
+- corpus10: hotels and tourism (written by an eighth helper, and kept unseen).
 For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean prompt tokens and the
 prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus9]
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus10]
 Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 
@@ -44,6 +45,8 @@ SETS = {
                 ROOT / "benchmarks" / "corpus8" / "questions.jsonl"),
     "corpus9": ([ROOT / "benchmarks" / "corpus9" / "docs", ROOT / "benchmarks" / "corpus9" / "tables"],
                 ROOT / "benchmarks" / "corpus9" / "questions.jsonl"),
+    "corpus10": ([ROOT / "benchmarks" / "corpus10" / "docs", ROOT / "benchmarks" / "corpus10" / "tables"],
+                 ROOT / "benchmarks" / "corpus10" / "questions.jsonl"),
 }
 
 
