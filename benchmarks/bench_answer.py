@@ -27,27 +27,13 @@ from pathlib import Path
 
 from _common import RESULTS, ROOT, write_results
 
-SETS = {
-    "dev": ([ROOT / "corpus"], None),
-    "corpus2": ([ROOT / "benchmarks" / "corpus2" / "docs", ROOT / "benchmarks" / "corpus2" / "tables"],
-                ROOT / "benchmarks" / "corpus2" / "questions.jsonl"),
-    "corpus3": ([ROOT / "benchmarks" / "corpus3" / "docs", ROOT / "benchmarks" / "corpus3" / "tables"],
-                ROOT / "benchmarks" / "corpus3" / "questions.jsonl"),
-    "corpus4": ([ROOT / "benchmarks" / "corpus4" / "docs", ROOT / "benchmarks" / "corpus4" / "tables"],
-                ROOT / "benchmarks" / "corpus4" / "questions.jsonl"),
-    "corpus5": ([ROOT / "benchmarks" / "corpus5" / "docs", ROOT / "benchmarks" / "corpus5" / "tables"],
-                ROOT / "benchmarks" / "corpus5" / "questions.jsonl"),
-    "corpus6": ([ROOT / "benchmarks" / "corpus6" / "docs", ROOT / "benchmarks" / "corpus6" / "tables"],
-                ROOT / "benchmarks" / "corpus6" / "questions.jsonl"),
-    "corpus7": ([ROOT / "benchmarks" / "corpus7" / "docs", ROOT / "benchmarks" / "corpus7" / "tables"],
-                ROOT / "benchmarks" / "corpus7" / "questions.jsonl"),
-    "corpus8": ([ROOT / "benchmarks" / "corpus8" / "docs", ROOT / "benchmarks" / "corpus8" / "tables"],
-                ROOT / "benchmarks" / "corpus8" / "questions.jsonl"),
-    "corpus9": ([ROOT / "benchmarks" / "corpus9" / "docs", ROOT / "benchmarks" / "corpus9" / "tables"],
-                ROOT / "benchmarks" / "corpus9" / "questions.jsonl"),
-    "corpus10": ([ROOT / "benchmarks" / "corpus10" / "docs", ROOT / "benchmarks" / "corpus10" / "tables"],
-                 ROOT / "benchmarks" / "corpus10" / "questions.jsonl"),
-}
+def _corpus(name: str) -> tuple[list[Path], Path]:
+    """A benchmark corpus: its documents and tables folders, and its questions."""
+    folder = ROOT / "benchmarks" / name
+    return [folder / "docs", folder / "tables"], folder / "questions.jsonl"
+
+
+SETS = {"dev": ([ROOT / "corpus"], None)} | {f"corpus{i}": _corpus(f"corpus{i}") for i in range(2, 11)}
 
 
 def run_set(name: str, paths: list[Path], questions: Path, llm) -> dict:

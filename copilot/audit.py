@@ -170,8 +170,8 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
             continue
         # a clause that opens a sentence or follows a colon or semicolon ('...: Volume FY2024/25 was 71,200
         # tonnes') opens with a capital, not with a name
-        opener = not sentence[:max(sentence.find(about), 0)].rstrip() or \
-            sentence[:max(sentence.find(about), 0)].rstrip().endswith((";", ":"))
+        before = sentence[:max(sentence.find(about), 0)].rstrip()
+        opener = not before or before.endswith((";", ":"))
         about_names = names_not_lowered(named_entities(about.lstrip() if opener else about, proper_only=True), claim)
         # 'the Directorate' in the source is the claim's 'Varland Energy Directorate'
         short_form = any(set(a.split()) <= set(n.split()) for a in about_names for n in claim_names)

@@ -322,10 +322,15 @@ def year_before(sentence: str, clause: str, as_of: str | None = None) -> list[st
     return moved or None
 
 
+def _blank_brackets(text: str) -> str:
+    """``text`` with each bracket's content blanked, positions kept: a bracket's period is its own."""
+    return re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), text)
+
+
 def trailing_periods(sentence: str, end: int, as_of: str | None = None) -> list[str]:
     """The periods of a clause right after a figure that dates it, past any bracket and figure-free clauses: 'KSK
     78.60 per kg (EUR 6.84 per kg) in October 2025, down from ...' is October 2025's; [] where none does."""
-    bare = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), sentence)
+    bare = _blank_brackets(sentence)
     marks = [m.end() for m in _DELIM.finditer(bare) if m.start() >= end]
     tail = bare[end:]
     first = re.match(r"[^,;:]*", tail)  # the rest of the figure's own clause, once its bracket is blanked
@@ -365,7 +370,7 @@ def context_periods(sentence: str, start: int, end: int, as_of: str | None = Non
     trailing = trailing_periods(sentence, end, as_of)
     if trailing:
         return trailing
-    sentence = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), sentence)  # a bracket's period is its own
+    sentence = _blank_brackets(sentence)  # a bracket's period is its own
     bounds = [0] + [m.end() for m in _DELIM.finditer(sentence)] + [len(sentence)]
     free: list[str] = []
     for lo, hi in zip(bounds, bounds[1:]):

@@ -78,31 +78,40 @@ def _alive(pid: int) -> bool:
     return state[state.rindex(")") + 2] != "Z"
 
 
+def _start_ui(tmp_path) -> subprocess.Popen:
+    """`copilot ui` on a free port with the fake embedder, once its Streamlit server answers (or 60 s passed)."""
+    port = _free_port()
+    env = dict(os.environ, COPILOT_HOME=str(tmp_path / "home"), COPILOT_EMBEDDER="fake")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "copilot"), "ui", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    return proc
+
+
+def _wait_gone(pids: list[int], seconds: float) -> bool:
+    deadline = time.time() + seconds
+    while any(_alive(p) for p in pids) and time.time() < deadline:
+        time.sleep(0.2)
+    return not any(_alive(p) for p in pids)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_ui_stops_its_server_when_stopped(tmp_path, sig):
-    port = _free_port()
-    copilot_bin = str(Path(sys.executable).parent / "copilot")
-    env = dict(os.environ, COPILOT_HOME=str(tmp_path / "home"), COPILOT_EMBEDDER="fake")
-    proc = subprocess.Popen([copilot_bin, "ui", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = _start_ui(tmp_path)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
         server = _children_of(proc.pid)
         assert server, "copilot ui started no server"
         proc.send_signal(sig)
         assert proc.wait(timeout=30) == 0
         assert b"stopped" in proc.stderr.read()
-        deadline = time.time() + 10
-        while any(_alive(p) for p in server) and time.time() < deadline:
-            time.sleep(0.2)
-        assert not any(_alive(p) for p in server), "the Streamlit server outlived `copilot ui`"
+        assert _wait_gone(server, 10), "the Streamlit server outlived `copilot ui`"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -112,31 +121,19 @@ def test_ui_stops_its_server_when_stopped(tmp_path, sig):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_the_ui_server_dies_with_a_killed_parent(tmp_path):
-    port = _free_port()
-    env = dict(os.environ, COPILOT_HOME=str(tmp_path / "home"), COPILOT_EMBEDDER="fake")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "copilot"), "ui", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _start_ui(tmp_path)
     server = []
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
         server = _children_of(proc.pid)
         assert server, "copilot ui started no server"
         proc.kill()  # SIGKILL: no handler runs; the server is told by the kernel
         proc.wait()
-        deadline = time.time() + 15
-        while any(_alive(p) for p in server) and time.time() < deadline:
-            time.sleep(0.2)
-        assert not any(_alive(p) for p in server), "the Streamlit server outlived a killed `copilot ui`"
+        assert _wait_gone(server, 15), "the Streamlit server outlived a killed `copilot ui`"
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stderr.close()
         for pid in server:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
