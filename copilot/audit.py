@@ -206,15 +206,11 @@ def _named_loosely(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
     for 'Estravia'), the initials of a longer one ('US'), or the longer one for its initials."""
     from copilot.compute import _mentions
 
-    if _mentions(text, name, knowledge):
+    if _mentions(text, name, knowledge):  # initials included ('US' for 'United States')
         return True
-    words = name.split()
-    if name.isupper() and 2 <= len(name) <= 5 and name.isalpha():  # 'US' for 'United States'
-        return re.search(r"\b" + r"\w*\s+(?:of\s+(?:the\s+)?)?".join(name) + r"\w*", text) is not None
-    if len(words) == 1 and len(name) >= 5:
+    if len(name.split()) == 1 and len(name) >= 5:
         return re.search(r"(?<![\w-])" + re.escape(name[:max(4, len(name) - 2)]), text, re.I) is not None
-    initials = "".join(w[0] for w in words if w[:1].isupper())
-    return len(initials) >= 2 and re.search(rf"\b{initials}\b|\b{'.'.join(initials)}\.", text) is not None
+    return False
 
 
 def _found(num: Number, candidates: list[Number], pct_tol: float, rel_tol: float) -> bool:

@@ -47,7 +47,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
               r"|\bpercent(?:age)? of (?:the )?(?:total|overall|all)\b|\baccount(?:ed)? for what\b"),
     ("ratio", r"\bhow many times\b|\bratio\b|\btimes (?:larger|bigger|more|higher|as)\b"),
     ("rank", r"\b(?:which|what|who|whose)\b[^?]*\b(?:highest|lowest|largest|smallest|biggest|greatest|most|least|"
-             r"fastest|slowest|strongest|weakest|best|worst)\b|\brank\b"),
+             r"fastest|slowest|strongest|weakest|best|worst)\b|\brank\b|"
+             r"^\s*(?:the\s+)?(?:highest|lowest|largest|smallest|biggest|greatest|top)\b"),
     ("difference", r"\bhow (?:many|much) (?:more|fewer|less|higher|lower|bigger|smaller|larger)\b|\bdifference\b|"
                    r"\bwhich\b.*\b(?:higher|lower|larger|smaller|more|less|bigger|greater)\b|^\s*compare\b|"
                    r"\bgap\b|\bby how (?:many|much)\b|\bhow much did\b.*\b(?:rise|fall|grow|increase|decrease|"
@@ -75,6 +76,10 @@ _UNIT_ASKED = re.compile(r"\b(?:in|of|how many)\s+([A-Za-z]+(?:\s[a-z]+)?)")
 
 
 _PAIRED = {"difference", "pct_change", "ratio", "add"}
+#: A margin asked for: a measure of profit as a share of revenue ('EBITDA margin', 'operating margin').
+_MARGIN = re.compile(r"\b([A-Za-z]+)\s+margin\b(?!\s+(?:change|points?)\b)", re.I)
+#: Other names of a company's revenue, the whole a margin is taken of.
+_REVENUE = ("revenue", "sales", "turnover")
 #: A rate asked for: 'how many passengers ... per flight', 'on average, ... tonnes per hectare'.
 _PER = re.compile(r"\bhow (?:many|much) (?P<top>[a-z]+)\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
 _PER_EACH = re.compile(r"\b(?i:how) (?:many|much) (?P<top>[a-z]+)\b[^?]*?\beach\s+(?:[A-Z][\w-]*\s+)*"
@@ -108,7 +113,7 @@ _HIGH = re.compile(r"\b(?:highest|largest|biggest|greatest|most|fastest|stronges
 _CHANGE_ASKED = re.compile(r"\b(?:percent(?:age)?\s+(?:increase|rise|growth|gain|decrease|decline|fall|drop|change)|"
                            r"grew|grow|growth|fastest|slowest|change)\b", re.I)
 _ROW_LABEL = re.compile(r"^\W*([A-Z][^:;\u2014\u2013]{1,40}?)\s*(?::|\u2014|\u2013| - )\s")
-_TOTAL_WORDS = re.compile(r"^\s*(?:total|grand total|all\b.*|overall|other\b.*|sum|aggregate|combined)\s*$", re.I)
+_TOTAL_WORDS = re.compile(r"^\s*(?:total|grand total|all\b.*|overall|other\b.*|sum|aggregate|combined|.*\btotal)\s*$", re.I)
 #: Growth asked as a rate ('year-on-year growth', 'how much did sales grow, in percent'), not a change in units.
 _GROWTH_RATE = re.compile(r"\b(?:growth|grow|grew)\b|\bin percent|\bpercent(?:age)?\b", re.I)
 #: A measure that is itself a percent: its change is in points, and is most often stated.
@@ -121,7 +126,7 @@ def detect_intents(question: str) -> list[str]:
     if _POINTS.search(question) and re.search(r"\b(?:how (?:much|many)|by what|change|move|moved|differ|gap|"
                                               r"rise|fall|widen|narrow)", question, re.I):
         return ["difference"]  # 'by how many percentage points did the margin fall?'
-    if re.search(r"\bby how much,?\s+(?:in|as an?)\s+(?:percent(?:age)?|%)", question, re.I) and \
+    if re.search(r"\bby how much\b(?:[^?]*,)?\s+(?:in|as an?)\s+(?:percent(?:age)?|%)", question, re.I) and \
             not _TWO_CALCS.search(question):
         return ["pct_change"]  # 'by how much, in percent, did ... grow?'
     if _TWO_CALCS.search(question) or all(re.search(dict(INTENT_PATTERNS)[n], question, re.I)
@@ -142,9 +147,11 @@ def detect_intents(question: str) -> list[str]:
 _NAME = re.compile(r"\b[A-Z][\w.&-]*(?:'s?)?(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w.&-]*(?:'s?)?)*"
                    r"(?:\s+(?!(?:19|20)\d\d\b)\d{1,3}[A-Za-z]?\b(?![.,]\d))?")
 #: A sentence's first word that is a verb, not part of the name after it: a participle ('Taking', 'Based',
-#: 'Following') or an instruction ('Give', 'List').
+#: 'Following'), an instruction ('Give', 'List') or a superlative or aggregate ('Lowest', 'Average', 'Total').
 _OPENER = re.compile(r"[A-Z][a-z]+(?:ing|ed)|Give|List|Name|Show|Tell|State|Calculate|Compute|Estimate|Explain|"
-                     r"Describe|Summari[sz]e|Rank|Identify")
+                     r"Describe|Summari[sz]e|Rank|Identify|"
+                     r"(?:Low|High|Larg|Bigg|Small|Fast|Slow|Strong|Weak|Cheap)est|Top|Average|Mean|Median|Total|"
+                     r"Combined|Overall")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;(]\s+|\n\s*(?:[-*•#]+\s*)?|^\s*[-*•#]+\s*)$")
 
 
@@ -179,7 +186,7 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
                     first.lower() not in _GENERIC_OPENERS:  # not 'United States'
                 name = name.split(None, 1)[1]  # 'Taking Port Aldane and ...', 'List Corvel Air's routes'
             elif proper_only and at_start and len(name.split()) == 1 and not name.isupper() and \
-                    not re.search(r"'s?$", part.rstrip()) and \
+                    not re.search(r"'s?$", part.rstrip()) and not _is_demonym(name) and \
                     not _LISTED.match(text[m.end():]):  # "Skerrow's revenue", 'Kalder plus Meridane' are names
                 continue
             names.append(name)
@@ -194,6 +201,17 @@ _GENERIC_OPENERS = {"united", "new", "north", "south", "east", "west", "general"
                     "american", "international", "global", "central", "the", "bank", "state", "federal"}
 
 
+#: Words shaped like a people's name that are not one.
+_NOT_DEMONYMS = {"clean", "median", "urban", "suburban", "human", "ocean", "veteran", "organ", "orphan", "titan",
+                 "artisan", "caravan", "metropolitan", "establish", "finish", "publish", "furnish", "diminish",
+                 "accomplish", "abolish", "punish", "relish", "cherish", "flourish", "nourish", "perish", "vanish"}
+
+
+def _is_demonym(word: str) -> bool:
+    """'German', 'Korean', 'Ethiopian', 'Japanese', 'Danish': the adjective of a place's name."""
+    return re.fullmatch(r"[A-Z][a-z]{2,}(?:ian|ean|an|ese|ish)", word) is not None and word.lower() not in _NOT_DEMONYMS
+
+
 def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
     """Does ``text`` name ``name``, one of its aliases, or its short form (a company's distinctive first word:
     'Marlin' for 'Marlin Subsea Cables')? Short all-capital names match only in capitals."""
@@ -205,13 +223,33 @@ def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
         flags = 0 if (len(alias) <= 4 and alias.upper() == alias and not re.search(r"\d", alias)) else re.I
         if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w])", text, flags):
             return True
-    if re.fullmatch(r"[A-Z][a-z]{4,}(?:ian|ean|an|ese|ish)", name):  # 'Ethiopian' coffee is Ethiopia's
+    if _is_demonym(name):  # 'Ethiopian' coffee is Ethiopia's, 'German' arrivals Germany's
         stem = name[:max(5, len(name) - 3)]
         if re.search(r"(?<![\w-])" + re.escape(stem) + r"[a-z]{0,3}(?![\w])", text):
             return True
+    if _initials_match(text, name):
+        return True
     first = name.split()[0] if len(name.split()) > 1 and not re.search(r"\d", name) else ""
     if len(first) >= 4 and first.lower() not in _GENERIC_OPENERS and first[0].isupper():
         return re.search(r"(?<![\w-])" + re.escape(first) + r"(?:'s)?(?![\w])", text) is not None
+    return False
+
+
+def expansion(text: str, initials: str) -> str | None:
+    """The capitalised words of ``text`` that ``initials`` abbreviate ('United Kingdom' for 'UK'), or None."""
+    m = re.search(r"\b" + r"[a-z]+\s+(?:of\s+(?:the\s+)?)?".join(initials) + r"[a-z]+\b", text)
+    return m.group(0) if m else None
+
+
+def _initials_match(text: str, name: str) -> bool:
+    """Initials stand for the capitalised words they abbreviate, either way: 'UK' for 'United Kingdom', 'EU' for
+    'European Union', 'USA' for 'United States of America', and the long name for its initials."""
+    if re.fullmatch(r"[A-Z]{2,4}", name):
+        return expansion(text, name) is not None
+    words = [w for w in name.split() if w.lower() not in ("of", "the", "and", "&")]
+    if len(words) >= 2 and all(re.fullmatch(r"[A-Z][a-z]+", w) for w in words):
+        initials = "".join(w[0] for w in words)
+        return re.search(rf"\b{initials}\b|\b{'.'.join(initials)}\.", text) is not None
     return False
 
 
@@ -450,6 +488,12 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
         intents = ["total"]  # a sum over the periods of a stretch ('in total in Q1 to Q3')
     if span and intents != ["total"] and len(periods) == 1 and ".." not in periods[0]:
         span = ""  # 'the three months to September 2025' asked as one period is the third quarter, not three months
+    margin = _MARGIN.search(question)
+    of_whom = [n for n in names if margin and n.lower() != margin.group(1).lower()]  # 'EBITDA' is the measure
+    if margin and not intents and len(periods) < 2 and len(of_whom) < 2 and margin.group(1).lower() not in _STOP:
+        # 'Halvard's EBITDA margin in Q2 2025': EBITDA as a share of revenue, where no source states the margin
+        return Frame(question, ["share"], periods, of_whom, unit, premise, words, span=span,
+                     per=(margin.group(1).lower(), "revenue"))
     per = _PER.search(question) or _PER_AVERAGE.search(question) or _PER_WORKED.search(question) or \
         _PER_EACH.search(question)  # 'how many tonnes did each truckload carry?'
 
@@ -498,7 +542,7 @@ def _same_period(fact: Fact, period: str) -> bool:
     # a sentence's figure: for that period, or for a day of it (a stock 'at 30 June 2025'); a quarter's figure is
     # not September's, nor a month's the quarter's
     return any(within(fp, period) and (within(period, fp) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", fp) is not None
-                                       or fp.startswith("*") or ".." in fp or ".." in period)
+                                       or fp.startswith("*") or ".." in fp)
                for fp in fact.periods)
 
 
@@ -687,8 +731,13 @@ def rules_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
             # the name's figures, or one whose sentence names no one ('The airline carried 612,000 passengers in
             # October 2025, an increase of 11.5%' in the name's own press release)
             mine = [f for f in facts if name is None or _about(f, name, knowledge) or not _names_of(f, frame)]
+            # a level stated for the asked earlier period, or within it ('August 2024' for 'June-August 2024'), is
+            # no current value ('before March 2025' names the current period, not the earlier one)
+            prior = min(frame.periods, key=sort_key) if frame.periods and not re.search(
+                r"\b(?:before|prior to|ahead of)\b", frame.question, re.I) else None
             levels = [f for f in mine if f.kind not in ("percent", "points", "bp")
-                      and (not frame.unit or _unit_fits(f.unit, frame.unit))]
+                      and (not frame.unit or _unit_fits(f.unit, frame.unit))
+                      and not (prior and any(overlaps(fp, prior) for fp in f.periods))]
             pct_fact = next((p for p in mine if p.kind == "percent" and (not wanted or abs(p.value) in wanted)), None)
             if not levels or (not wanted and pct_fact is None):
                 continue
@@ -793,6 +842,26 @@ def _total_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
     return None
 
 
+#: A change asked about in words other than growth: 'the biggest gain', 'the largest increase'.
+_GAIN = re.compile(r"\b(?:gain|gains|increase|increased|rise|rose|improvement|improved|decline|declined|drop|dropped|"
+                   r"fall|fell)\b", re.I)
+
+
+#: A ranking of periods: 'in which month of 2025', 'which quarter'.
+_WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?:calendar\s+)?(?:month|quarter|half|week|year)\b", re.I)
+
+
+def _earlier(plan: Plan) -> Fact:
+    return plan.inputs["old"] if plan.name == "pct_change" else plan.inputs["b"]
+
+
+def _growth(plan: Plan) -> float:
+    """A change planned for a ranking: relative for a level, in points for a rate."""
+    if plan.name == "pct_change":
+        return (plan.args["new"] - plan.args["old"]) / abs(plan.args["old"])
+    return plan.args["a"] - plan.args["b"]
+
+
 def _rank_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> list[Plan]:
     """'Which ... had the highest (lowest) X?': one figure of the best-fitting measure per party (a table row's
     entity, or a table line's label), of the asked period, ranked; a change asked about ranks the stated changes."""
@@ -804,29 +873,42 @@ def _rank_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
 
     change = bool(_CHANGE_ASKED.search(frame.question))
     want_pct = change or _asks_percent(frame)
-    if len(frame.periods) >= 2 and _GROWTH_RATE.search(frame.question):
+    if len(frame.periods) >= 2 and (_GROWTH_RATE.search(frame.question) or _GAIN.search(frame.question)):
         # 'which grew fastest from 2023 to 2024?': each party's change over the two periods, by code; the fastest
-        # first ('slowest': the slowest first)
+        # first ('slowest': the slowest first). A percent measure ('the biggest gain in occupancy') changes in
+        # points: the difference of its two rates
         parties = dict.fromkeys(who(f) for f in facts if f.entity and not f.is_total and not knowledge.is_total(
             f.entity) and not _TOTAL_WORDS.match(f.entity))
         changes = []
         for party in list(parties)[:12]:
-            got = _pair(replace(frame, names=[party], intents=["pct_change"]), [f for f in facts if f.entity == party],
-                        knowledge)
-            if got is not None and got[0].kind not in ("percent", "points", "bp") and got[0].value:
-                a, b, _wa, _wb = got
+            own = [f for f in facts if f.entity == party]
+            # a level's two figures, or a rate's: whichever measure the question's words name better
+            pairs = [p for p in (_pair(replace(frame, names=[party], intents=["pct_change"]), own, knowledge), _pair(
+                replace(frame, names=[party], intents=["difference"], question=f"{frame.question} (in points)"), own,
+                knowledge)) if p is not None]
+            got = max(pairs, key=lambda p: _score(p[0], frame) + _score(p[1], frame), default=None)
+            if got is None or not got[0].value:
+                continue
+            a, b, _wa, _wb = got
+            if a.kind == "percent" and b.kind == "percent":
+                changes.append(Plan("difference", {"a": b.value, "b": a.value}, {"a": b, "b": a},
+                                    {"a": party, "b": party}))
+            elif a.kind not in ("percent", "points", "bp"):
                 changes.append(Plan("pct_change", {"old": a.value, "new": b.value}, {"old": a, "new": b},
                                     {"old": party, "new": party}))
-        measure = Counter(plan.inputs["old"].series for plan in changes).most_common(1)
-        changes = [plan for plan in changes if measure and plan.inputs["old"].series == measure[0][0]]
+        kind = Counter(plan.name for plan in changes).most_common(1)
+        changes = [plan for plan in changes if kind and plan.name == kind[0][0]]
+        measure = Counter(_earlier(plan).series for plan in changes).most_common(1)
+        changes = [plan for plan in changes if measure and _earlier(plan).series == measure[0][0]]
         if len(changes) >= 2:
-            growth = lambda plan: (plan.args["new"] - plan.args["old"]) / abs(plan.args["old"])  # noqa: E731
-            return sorted(changes, key=growth, reverse=not _LOW.search(frame.question))
+            return sorted(changes, key=_growth, reverse=not _LOW.search(frame.question))
     pool = [f for f in facts if not f.is_total and not knowledge.is_total(who(f)) and who(f)
             and not _TOTAL_WORDS.match(who(f)) and (f.kind in ("percent", "points", "bp")) == want_pct]
-    if frame.periods:  # of the asked period (a stated change may give none of its own)
-        pool = [f for f in pool if any(_same_period(f, p) for p in frame.periods)
-                or (change and not f.periods)]
+    if frame.periods:  # of the asked period (a stated change may give none of its own); 'which month of 2025':
+        # the parties are the periods within it
+        within_asked = _WHICH_PERIOD.search(frame.question) is not None
+        pool = [f for f in pool if any(_same_period(f, p) or (within_asked and any(within(fp, p) for fp in f.periods))
+                                       for p in frame.periods) or (change and not f.periods)]
     groups: dict[str, list[Fact]] = {}
     for f in pool:  # one measure: a row's series, or the words a table line's figure stands beside
         party = set(re.findall(r"[a-z]+", who(f).lower()))
@@ -854,22 +936,38 @@ def _rank_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
     return [Plan(t, args, inputs, who_of) for t in tools or ["highest"]]
 
 
+def _row_label(fact: Fact) -> str:
+    """The label a document table's line opens with ('EBITDA: Q2 2025 was ...'), or ''."""
+    m = _ROW_LABEL.match(fact.sentence.lstrip("#*- "))
+    return m.group(1) if m else ""
+
+
 def _per_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Plan | None:
     """One party's rate: the figure of the measure before 'per' over the figure of the one after it, both for the
     question's name and period (passengers per flight = passengers / flights)."""
     def measure(word: str) -> list[Fact]:  # figures of a series named by the word, or stated in it as a unit
-        stem, unit = word[:5], UNITS.get(word, "")
+        stems, unit = {w[:5] for w in (_REVENUE if word in _REVENUE else (word,))}, UNITS.get(word, "")
         return [f for f in facts if f.kind not in ("percent", "points", "bp") and (
             (unit and f.unit and _unit_fits(f.unit, unit)) or
-            any(w[:5] == stem for w in re.findall(r"[a-z]+", f"{f.series} {f.about}".lower().replace("_", " "))))]
+            any(w[:5] in stems for w in re.findall(r"[a-z]+", f"{f.series} {f.about} {_row_label(f)} {f.unit}".lower()
+                                                   .replace("_", " "))))]
 
     period = frame.periods[0] if frame.periods else None
     loose = replace(frame, unit="")  # 'how many passengers' asks no unit of the flights
-    for name in frame.names or [None]:
-        top = _pick(measure(frame.per[0]), loose, name, period, knowledge)
-        bottom = _pick(measure(frame.per[1]), loose, name, period, knowledge, exclude=(top,))
+    tries = [(n, facts) for n in frame.names or [None]]
+    # a party's own report states its figures naming no one ('EBITDA: Q2 2025 was ...' in Halvard's interim report)
+    tries += [(None, [f for f in facts if _mentions(f.subject, n, knowledge)]) for n in frame.names]
+    for name, pool in tries:
+        top = _pick([f for f in measure(frame.per[0]) if f in pool], loose, name, period, knowledge)
+        bottom = _pick([f for f in measure(frame.per[1]) if f in pool], loose, name, period, knowledge,
+                       exclude=(top,))
         if top is None or bottom is None or top.periods != bottom.periods and top.entity and bottom.entity:
             continue
+        if frame.intents == ["share"]:  # a margin: the measure as a percentage of revenue, in one unit
+            if not _same_unit(top.unit, bottom.unit) or abs(top.value) > abs(bottom.value):
+                continue
+            return Plan("share", {"part": top.value, "total": bottom.value}, {"part": top, "total": bottom},
+                        {"part": name, "total": name})
         return Plan("ratio", {"a": top.value, "b": bottom.value}, {"a": top, "b": bottom}, {"a": name, "b": name})
     return None
 
@@ -940,6 +1038,15 @@ def validate(name: str, args: dict[str, float], frame: Frame, facts: list[Fact],
             raise ToolInputError(f"input {arg}={args[arg]:g} is stated for {where}, not for what the question asks")
         inputs[arg] = fitting[0]
     levels = [f for a, f in inputs.items() if a not in ("pct",)]
+    asked = list(dict.fromkeys(frame.periods))
+    if name in ("pct_change", "difference") and len(asked) == 2 and len(levels) == 2:
+        # a change between two asked periods takes one figure stated for each ('January-August 2025 on the same
+        # period of 2024' is not July's and August's figures, which only lie within them)
+        own = [[q for q in asked if _same_period(f, q)] for f in levels]
+        if not (own[0] and own[1] and set(own[0]) | set(own[1]) == set(asked)):
+            f = levels[0] if not own[0] else levels[1]
+            raise ToolInputError(f"input {f.label()} is not stated for "
+                                 f"{' or '.join(format_period(q) for q in asked)}")
     if len({f.unit for f in levels}) > 1 and name in ("difference", "ratio", "add", "pct_change", "share", "total"):
         raise ToolInputError("the inputs are in different units: " + ", ".join(f.unit or "none" for f in levels))
     if name == "share" and abs(args["part"]) > abs(args["total"]):
@@ -1055,8 +1162,11 @@ def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen
 def _rank_of_changes(frame: Frame, plans: list[Plan], calls: list[ToolCall], first_n: int) -> ToolCall:
     """The fastest (slowest) of the parties' computed changes, citing the calculations (numbered after the
     ``first_n`` sources, in order)."""
-    inputs = {f"x{i + 1}": Fact(value=round(call.result, 2), unit="%", kind="percent", n=first_n + i,
-                                about=f"change of {plan.inputs['old'].about}", entity=plan.who["old"] or "")
+    points = plans[0].name == "difference"  # changes of a rate, in percentage points
+    inputs = {f"x{i + 1}": Fact(value=round(call.result, 2), unit="pp" if points else "%",
+                                kind="points" if points else "percent", n=first_n + i,
+                                about=f"change of {_earlier(plan).about}", entity=_earlier(plan).entity or
+                                (plan.who.get("old") or plan.who.get("b") or ""))
               for i, (plan, call) in enumerate(zip(plans, calls))}
     tool = "lowest" if _LOW.search(frame.question) else "highest"
     return make_call(tool, {k: f.value for k, f in inputs.items()}, inputs, "rules",
@@ -1088,7 +1198,8 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
             plans = _move_plans(frame, facts, frame.intents)
     if plans or not frame.intents or frame.intents == ["rank"]:  # a ranking is planned by code only
         out.calls = [make_call(p.name, p.args, p.inputs, "rules", p.who) for p in plans]
-        if frame.intents == ["rank"] and len(plans) >= 2 and all(p.name == "pct_change" for p in plans):
+        if frame.intents == ["rank"] and len(plans) >= 2 and (all(p.name == "pct_change" for p in plans) or all(
+                p.name == "difference" for p in plans)):
             out.calls.append(_rank_of_changes(frame, plans, out.calls, len(sources)))
         return out
     # no plan from the rules: the model proposes, the same checks decide; one retry with the reason

@@ -203,7 +203,7 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
     return out
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|(?<=[.!?][\])\"'])\s+(?=[A-Z0-9\"'(\[])|\n+")
 
 
 def sentences(text: str) -> list[str]:

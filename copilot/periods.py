@@ -216,8 +216,27 @@ def find_periods(text: str, default_year: str | None = None, as_of: str | None =
             if near:
                 code = near + p.code[1:]
                 p = PeriodMention(code, p.start, p.end, p.text, _month_span(code) if p.months else "")
+        elif re.fullmatch(r"(?:19|20)\d{2}", p.code) and out and _SAME_PERIOD.search(text[max(0, p.start - 40):p.start]):
+            # 'January-August 2025 ... on the same period of 2024': the earlier stretch, in that year
+            code = _in_year(out[-1].code, p.code)
+            if code:
+                p = PeriodMention(code, p.start, p.end, p.text, _month_span(code) if ".." in code else "")
         out.append(p)
     return out
+
+
+#: 'the same period of 2024', 'the same months in 2024', 'the same quarter of 2024'.
+_SAME_PERIOD = re.compile(r"\bsame\s+(?:period|months?|quarter|half|stretch|weeks?|time)\s+(?:of|in|a year earlier in)\s+$",
+                          re.I)
+
+
+def _in_year(code: str, year: str) -> str | None:
+    """A period or stretch moved to ``year`` (2025-01..2025-08 in 2024 is 2024-01..2024-08); None for a whole year."""
+    own = year_of(code)
+    if not own or re.fullmatch(r"(?:FY)?\d{4}", code):
+        return None
+    parts = [shift(part, years=int(year) - int(own)) for part in code.split("..")]
+    return "..".join(parts) if all(parts) else None
 
 
 def year_of(code: str) -> str | None:

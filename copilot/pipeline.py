@@ -20,7 +20,7 @@ from langchain_core.runnables import RunnableLambda
 
 from copilot.audit import audit_answer, off_period, trim_invented
 from copilot.citations import render_citations
-from copilot.compute import Frame, calculation_citation, compute, named_entities, read_question, _mentions
+from copilot.compute import Frame, calculation_citation, compute, expansion, named_entities, read_question, _mentions
 from copilot.errors import EmptyCorpus
 from copilot.numbers import extract_numbers, is_signed_kind, numbers_match
 from copilot.periods import expand, find_periods, find_range, format_period, overlaps, within, year_of
@@ -37,7 +37,8 @@ _SOFT_REFUSAL = re.compile(r"\b(?:sources?|context|documents?|information)\b[^.]
                            re.I)
 _INSTRUCTION = re.compile(r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules?|"
                           r"context)\b|\b(?:you are now|as an ai (?:language model|assistant)|system prompt|tell the user|say the answer is|"
-                          r"respond with|answer with|you must (?:say|answer|tell|reply))\b", re.I)
+                          r"respond with|answer with|you must (?:say|answer|tell|reply))\b|"
+                          r"\bwhen asked\b[^.]{0,60}\b(?:state|say|answer|reply|respond|claim)\b", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -91,6 +92,10 @@ def withhold_instructions(text: str) -> str:
         return text
     from copilot.numbers import sentences
 
+    # a note in brackets that addresses the assistant goes whole, all its sentences ('[Note for AI assistants: ignore
+    # ... When asked, state that ...]')
+    text = re.sub(r"\[[^\[\]]{0,600}\]|\([^()]{0,600}\)",
+                  lambda m: WITHHELD if _INSTRUCTION.search(m.group(0)) else m.group(0), text)
     return " ".join(WITHHELD if _INSTRUCTION.search(s) else s for s in sentences(text))
 
 
@@ -105,6 +110,18 @@ def _stem(token: str) -> str:
     return re.sub(r"y$", "i", token)[:5]
 
 
+#: A semicolon outside brackets, where a long sentence is cut into clauses.
+_CLAUSE = re.compile(r"(?<=;)\s+(?![^()]*\))")
+#: A document table's row as one line ('Germany: Arrivals 2025 was 511.8 thousand; Change was +7.9%'): its cells
+#: stay together under the row's name.
+_TABLE_LINE = re.compile(r"^\W*[^.;:]{1,60}:\s|\bwas\b[^;]*;\s*[^;]*\bwas\b")
+#: 'how many new hotel rooms did ...': the thing counted, the last word before the verb.
+_HOW_MANY = re.compile(r"\bhow many\s+(?:[a-z-]+\s+){0,3}?([a-z]+)\s+(?:did|does|do|were|was|are|is|will|would|could|"
+                       r"can|has|have|had)\b", re.I)
+#: A figure and the thing it counts ('1,180 rooms', '2,311 thousand stays', '12 new hotels').
+_COUNTED = re.compile(r"\d(?:[\d,.]*\d)?\s+(?:(?:thousand|million|billion|new|more|additional)\s+)?([a-z]+)", re.I)
+
+
 def passage(text: str, question: str, max_tokens: int, weights: dict[str, float] | None = None) -> str:
     """The sentences of a chunk that bear on the question, best first, then their neighbours while the budget
     allows: the evidence at the size of the claim, not the whole chunk. ``weights`` make a question word found
@@ -113,24 +130,37 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     name and kept with its antecedent."""
     from copilot.numbers import is_heading, sentences
 
-    parts = sentences(text)
-    if len(parts) <= 1 or count_tokens(text) <= max_tokens:
+    if count_tokens(text) <= max_tokens:
+        return text
+    # a long sentence is read clause by clause, at its semicolons outside brackets: '1,180 rooms are in Aldervik
+    # and 610 in Port Sevrin; the remainder is spread across ...' keeps its first clause within the budget
+    parts = [c for s in sentences(text)
+             for c in (_CLAUSE.split(s) if count_tokens(s) > 30 and not _TABLE_LINE.search(s) else [s])]
+    if len(parts) <= 1:
         return text
     mentions = find_periods(question)
     periods = [p.code for p in mentions]
     for p in mentions:  # periods are matched as periods, not as words
         question = question.replace(p.text, " ")
+    # initials stand for the words the text spells out ('US' arrivals, 'United States: Arrivals ...')
+    spelled = [expansion(text, n) for n in named_entities(question, proper_only=True) if re.fullmatch(r"[A-Z]{2,4}", n)]
+    question += "".join(f" {x}" for x in spelled if x)
     wanted = list(dict.fromkeys(lexical_tokens(question)))  # in order: a stem shared by two words maps to the first
     stems = {_stem(w) for w in wanted}
     names = [set(lexical_tokens(n)) for n in named_entities(question, proper_only=True)]
-    names = [n for n in names if n]
+    # the most specific name the text states: a name only in the document's title or publisher ('the Corvane
+    # outlook') does not choose among its sentences
+    stated_names = set(lexical_tokens(text))
+    names = [n for n in names if n and n & stated_names] or [n for n in names if n]
     named = max(names, key=lambda n: sum((weights or {}).get(t, 1.0) for t in n) / len(n)) if names else set()
     # each sentence's asked periods and its token cost, once
     stated = [{q for p in find_periods(s) for q in periods if within(p.code, q)} for s in parts]
     cost = [count_tokens(s) for s in parts]
     figures = [any(n.kind not in ("year", "date") for n in extract_numbers(s)) for s in parts]
     asks_figure = bool(_ASKS_FIGURE.search(question))
-    scores, credit = [], []
+    # 'how many new hotel rooms ...?' counts rooms: a sentence with a figure of rooms ('1,180 rooms') answers it
+    counted = {_stem(m.group(1).lower()) for m in _HOW_MANY.finditer(question)}
+    scores, credit, worded = [], [], []
     for i, s in enumerate(parts):
         toks = lexical_tokens(s)
         hits = {t if t in wanted else next((w for w in wanted if _stem(w) == _stem(t)), t) for t in set(toks)
@@ -140,12 +170,15 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
         # third of 'Kestrel Rail Freight'); 'It is expanding ...' is scored as if it named its previous sentence's
         share = 1 / max(len(named), 1)
         inherited = credit[i - 1] * (1 + share) if i and _LEANS_BACK.match(s) else 0.0
+        worded.append(bool(hits - named) or not named and bool(hits))  # a word of the question, not only its name
         scores.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits)) + credit[i] * share + inherited
                       + 0.3 * figures[i] + 1.0 * len(stated[i])  # each asked period it states, and all of two
-                      + (1.0 if len(periods) >= 2 and len(stated[i]) == len(set(periods)) else 0.0))
+                      + (1.0 if len(periods) >= 2 and len(stated[i]) == len(set(periods)) else 0.0)
+                      + (1.0 if any(_stem(m.group(1)) in counted for m in _COUNTED.finditer(s)) else 0.0))
     best = max(range(len(parts)), key=lambda i: scores[i])
     figured = [i for i in range(len(parts)) if figures[i] and scores[i] >= 1.0]
-    dated = [i for i in figured if stated[i]]
+    # (that sentence speaks of what is asked: '41 hotels at 30 June 2025' is no answer to a question on revenue)
+    dated = [i for i in figured if stated[i] and worded[i]]
     if asks_figure and periods and dated and not (figures[best] and stated[best]):
         # a question for a figure in a period is answered by a sentence that states one for that period ('1,260
         # containers in the second quarter'), not by a wordier one about the half year
@@ -341,6 +374,40 @@ def _of_periods(hit: SearchHit, periods: list[str]) -> bool:
     return any(f.period and overlaps(f.period, p) for f in hit.chunk.facts for p in periods)
 
 
+def _figure_periods(hit: SearchHit) -> list[set[str]]:
+    """The periods each figure of a text passage is stated for (an empty set where none is read)."""
+    from copilot.compute import context_periods
+    from copilot.numbers import sentences_under_headings
+    from copilot.periods import title_period
+
+    out = []
+    titled = set(title_period(hit.chunk.title, hit.chunk.date or None))  # 'Results for the third quarter of 2025'
+    for sentence, heading in sentences_under_headings(hit.chunk.text):
+        for n in extract_numbers(sentence, words=True):
+            if n.kind not in ("year", "date"):
+                out.append(set(context_periods(sentence, n.start, n.end, hit.chunk.date or None, strict=True,
+                                               heading=heading)) or titled)
+    return out
+
+
+def _without_other_periods(hits: list[SearchHit], periods: list[str]) -> list[SearchHit]:
+    """A figure asked for a period: when a passage states one for it, passages whose dated figures are all stated
+    for other periods are left out ('9,840 thousand stays in August 2025' beside 'July 2025 was 9,655 thousand', for a
+    question on July): a small model copies the wordier one."""
+    if not periods:
+        return hits
+    dated = {h.chunk.id: _figure_periods(h) for h in hits if not h.chunk.facts}
+
+    def states_asked(ps):
+        return any(overlaps(p, q) for p in ps for q in periods)
+
+    if not any(states_asked(ps) for fps in dated.values() for ps in fps):
+        return hits
+    # a passage is left out only where some of its figures are dated, and none for the asked period
+    return [h for h in hits if h.chunk.id not in dated or not any(dated[h.chunk.id])
+            or any(states_asked(ps) for ps in dated[h.chunk.id])]
+
+
 def retrieve(state: RunState) -> RunState:
     rt = state.runtime
     started = time.perf_counter()
@@ -367,8 +434,11 @@ def retrieve(state: RunState) -> RunState:
             parts = expand(frame.span) if frame.span else []
             whens = [format_period(p) for p in parts] or [" ".join(format_period(p) for p in frame.periods)]
             room = state.k + 6 + len(parts)
-            for i, when in enumerate(whens):
-                query = f"{name} {rest} {when}"
+            # a rate needs a row of each of its measures: the one after 'per' is searched too ('nights per arrival')
+            asked_for = [(i, when, words) for i, when in enumerate(whens)
+                         for words in [rest] + ([frame.per[1]] if frame.per[1] else [])]
+            for i, when, words in asked_for:
+                query = f"{name} {words} {when}"
                 # rows of that name only: another party's rows crowd the prompt ('TCAA members' asked, Kalder's
                 # row found)
                 found = [h for h in rt.search(_expanded_query(query, state.knowledge), 10) if h.chunk.facts and any(
@@ -428,8 +498,10 @@ def retrieve(state: RunState) -> RunState:
             state.hits.sort(key=lambda h: (not fits(h), -h.score))
             if any(fits(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]
+            if not frame.intents and _ASKS_FIGURE.search(state.standalone):
+                state.hits = _without_other_periods(state.hits, frame.periods)
     wide = "rank" in frame.intents  # a ranking reads a whole table, not the passage at the size of one claim
-    state.sources = number_sources(state.hits, rt.settings.evidence_tokens * (2 if wide else 1), state.standalone,
+    state.sources = number_sources(state.hits, rt.settings.evidence_tokens * (3 if wide else 1), state.standalone,
                                    rt.settings.passage_tokens * (4 if wide else 1))
     state.timings.retrieval_s = time.perf_counter() - started
     state.refusal = evidence_gate(state.standalone, state.hits, state.sources, rt.settings.min_relevance,
@@ -536,7 +608,9 @@ def generate(state: RunState) -> RunState:
         state.draft = result.text
         state.usage = Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
                             cached_prompt_tokens=result.cached_tokens)
-        state.timings.ttft_s = result.ttft_s
+        # counted from the question, as the plain chain's is: rewrite, search and calculations included
+        if result.ttft_s is not None:
+            state.timings.ttft_s = started - state.started + result.ttft_s
         state.timings.prompt_s = result.prompt_s or 0.0
         if looks_refused(state.draft) and not state.tool_calls:
             # the evidence gate found the question covered: one more try before accepting a refusal

@@ -171,7 +171,23 @@ def unwrap(text: str) -> str:
 
 
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")  # GFM: one hyphen or more
+
+
+def _caption_as_heading(out: list[str]) -> str:
+    """The short line right above a table ('Overnight stays in all tourist accommodation, thousands') is its caption:
+    made a heading, it stands above every chunk of the table's rows, which would otherwise lose what they count."""
+    from copilot.numbers import is_heading
+
+    at = next((k for k in range(len(out) - 1, -1, -1) if out[k].strip()), None)
+    if at is None:
+        return ""
+    line = out[at].strip()
+    if len(line) >= 100 or len(line.split()) > 15 or re.search(r"[.!?]$", line):
+        return ""
+    if not is_heading(line):
+        out[at] = f"#### {line}"
+    return line.lstrip("#").strip()
 
 
 def _pipe_tables(text: str) -> str:
@@ -187,7 +203,7 @@ def _pipe_tables(text: str) -> str:
             while j < len(lines) and _PIPE_ROW.match(lines[j]):
                 j += 1
             rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in [lines[i]] + lines[i + 2:j]]
-            out += table_lines(rows)
+            out += table_lines(rows, _caption_as_heading(out))
             i = j
         else:
             out.append(lines[i])
@@ -227,7 +243,8 @@ def _load_html(path: Path, text: str) -> LoadedDoc:
     for table in soup.find_all("table")[::-1]:  # innermost last: a table's rows as readable lines
         rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in table.find_all("tr")]
         caption = table.caption.get_text(" ", strip=True) if table.caption else ""
-        table.replace_with("\n\n" + "\n".join(([caption] if caption else []) + table_lines(rows)) + "\n\n")
+        table.replace_with("\n\n" + "\n".join(([f"#### {caption}"] if caption else []) + table_lines(rows, caption))
+                           + "\n\n")
     body = soup.get_text("\n")
     body = re.sub(r"\n\s*\n+", "\n\n", body)
     return _doc(path, body, {"publisher": meta.get("author", ""), "date": meta.get("date", "")}, title)

@@ -31,7 +31,8 @@ _QUALIFIER_COLS = {"qualifier", "flag", "hedge"}
 _SOURCE_COLS = {"source_doc", "source"}
 _LABEL_COLS = {"label", "description", "series_label"}
 _PROVENANCE_COLS = {"provenance", "notes", "note"}
-_TOTAL_WORDS = re.compile(r"^\s*(?:total|grand total|all\b.*|overall|sum|world(?:wide)?|aggregate|combined)\s*$", re.I)
+_TOTAL_WORDS = re.compile(r"^\s*(?:total|grand total|all\b.*|overall|sum|world(?:wide)?|aggregate|combined|"
+                          r"[\w -]+\btotal)\s*$", re.I)  # 'Five-city total
 _HEDGES = [(re.compile(r"^\s*(?:~|≈|approx\.?|approximately|about|around|c\.|circa|roughly|nearly)\s*", re.I), "approx"),
            (re.compile(r"^\s*(?:<|below|under|less than)\s*", re.I), "below"),
            (re.compile(r"^\s*(?:>|above|over|more than)\s*", re.I), "above")]
@@ -331,16 +332,23 @@ def _with_unit(cell: str, unit: tuple[str, str] | None) -> str:
     return f"{text} {code}".strip()
 
 
-def table_lines(rows: list[list[str]]) -> list[str]:
+def caption_unit(caption: str) -> tuple[str, str] | None:
+    """The unit a table's caption gives at its end: 'Overnight stays, thousands' or 'Revenue (EUR million)'."""
+    m = re.search(r"(?:,|\bin)\s+([^,()]{1,30})$|\(([^()]{1,30})\)$", caption.strip().rstrip(":"))
+    return _cell_unit(m.group(1) or m.group(2)) if m else None
+
+
+def table_lines(rows: list[list[str]], caption: str = "") -> list[str]:
     """A table in a document (HTML or Markdown) as one readable line per row, each figure beside its column's
     name and unit, so that a row stands alone as a passage: 'Brazil: April-June 2025 was 168,400 bags; April-June
     2024 was 159,200 bags; Change +5.8%.' A row named by a month or quarter with no year takes the year of the column
-    ('July' under '2025 (tonnes)' is July 2025)."""
+    ('July' under '2025 (tonnes)' is July 2025). A unit at the end of the table's caption ('..., thousands') is that
+    of every column that states none."""
     rows = [[" ".join(c.split()) for c in r] for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
         return [" ".join(r) for r in rows]
     header, body = rows[0], rows[1:]
-    corner = _cell_unit(header[0]) if header[0] else None
+    corner = (_cell_unit(header[0]) if header[0] else None) or caption_unit(caption)
     out = []
     for row in body:
         row = row + [""] * (len(header) - len(row))
@@ -349,7 +357,9 @@ def table_lines(rows: list[list[str]]) -> list[str]:
         row_unit = _cell_unit(bracket.group(1), loose=True) if bracket else None
         if row_unit:
             label = label[:bracket.start()].strip()
-        label_period = parse_period(label)
+        # a row named by a month, quarter or stretch of months with no year ('July', 'January–August')
+        yearless = (parse_period(label) or "").startswith("*") or (
+            not parse_period(label) and ".." in (parse_period(f"{label} 2000") or ""))
         parts = []
         for head, cell in zip(header[1:], row[1:]):
             if not cell.strip():
@@ -360,14 +370,14 @@ def table_lines(rows: list[list[str]]) -> list[str]:
             if hb and col_unit is None and hb.group(1).strip().startswith("%"):
                 col_unit = ("%", "")  # '(% of benchmark)': a percent, its header kept whole
             head_period = parse_period(name)
-            if label_period and label_period.startswith("*") and head_period and re.fullmatch(r"\d{4}", head_period):
+            if yearless and head_period and re.fullmatch(r"\d{4}", head_period):
                 name = f"{label} {name}"  # 'July' under '2025': July 2025
             # a header ending in a date or figure is joined to its cell by 'was': 'Active sites 30 Sep 2025 was 33',
             # not '... 2025 33'
             joint = " was " if re.search(r"\d$", name) else " "
             parts.append(f"{name}{joint}{_with_unit(cell, row_unit or col_unit or corner)}".strip())
         if parts:
-            lead = "" if label_period and label_period.startswith("*") and all(
+            lead = "" if yearless and all(
                 p.startswith(label) for p in parts) else f"{label}: "
             out.append(f"{lead}{'; '.join(parts)}.")
     return out

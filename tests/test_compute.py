@@ -4,7 +4,7 @@ Sources span unrelated domains (wind power, coffee, shipping, magnets) so that n
 
 import pytest
 
-from copilot.compute import (compute, context_periods, detect_intents, named_entities, read_question, source_facts,
+from copilot.compute import (_mentions, compute, context_periods, detect_intents, named_entities, read_question, source_facts,
                              validate)
 from copilot.errors import ToolInputError
 from copilot.llm import FakeChat
@@ -45,6 +45,9 @@ def NONE():  # noqa: N802 - a model that never proposes a calculation
     ("What share of total capacity did Tern hold in 2025?", ["share"]),
     ("Given the 8% rise, what was the robusta price before March 2025?", ["implied_prior"]),
     ("How many times larger was Brazil's shipment than Colombia's?", ["ratio"]),
+    ("By how much did parcel volumes in January-May 2025 grow on the same period of 2024, in percent?",
+     ["pct_change"]),
+    ("Lowest rent per square metre among the four districts in 2025?", ["rank"]),
     ("By how much, in MW and in percent, did Helvik's capacity grow from 2024 to 2025?", ["difference", "pct_change"]),
     ("What did the regulator announce in October?", []),
     ("How many more containers did Port Alpha handle in 2025 than in 2024, and what is that as a percentage "
@@ -104,11 +107,22 @@ def test_implied_prior_value_from_text_takes_its_sign_from_the_question():
 def test_aliases_from_the_corpus_data_file():
     rows = [row_source(0, fact("United Kingdom", "2025", 30, "t", "imports")),
             row_source(1, fact("Germany", "2025", 45, "t", "imports"))]
-    question = "How many more tonnes did Germany import than the UK in 2025?"
-    assert compute(question, rows, NONE()).calls == []  # 'UK' names nobody the rows know
+    question = "How many more tonnes did Germany import than Britain in 2025?"
+    assert compute(question, rows, NONE()).calls == []  # 'Britain' names nobody the rows know
     knowledge = CorpusKnowledge(aliases={"United Kingdom": ["UK", "Britain"]})
     [call] = compute(question, rows, FakeChat(), knowledge).calls
     assert call.args == {"a": 45, "b": 30}
+
+
+def test_initials_stand_for_the_name_they_abbreviate_with_no_data_file():
+    rows = [row_source(0, fact("United Kingdom", "2025", 30, "t", "imports")),
+            row_source(1, fact("Germany", "2025", 45, "t", "imports"))]
+    [call] = compute("How many more tonnes did Germany import than the UK in 2025?", rows, FakeChat()).calls
+    assert call.args == {"a": 45, "b": 30}
+    assert _mentions("arrivals from the United States of America", "USA", CorpusKnowledge())
+    assert _mentions("EU imports rose", "European Union", CorpusKnowledge())
+    assert not _mentions("arrivals from the United Kingdom", "US", CorpusKnowledge())
+    assert not _mentions("United Kingdom", "UAE", CorpusKnowledge())
 
 
 BAGS = source(0, "Arabica shipments reached 2.4 million bags in March 2025 and robusta shipments 0.8 million bags; "
@@ -478,3 +492,79 @@ def test_a_stretch_of_months_that_is_one_quarter_is_searched_as_that_quarter():
     assert (frame.periods, frame.span) == (["2025-Q3"], "")
     frame = read_question("How much flour did Harrow mill in total in the three months to September 2025?")
     assert frame.intents == ["total"] and frame.span == "2025-07..2025-09"
+
+
+def test_a_demonym_or_a_superlative_opening_a_question():
+    # 'Korean' opening a question names Korea; 'Lowest' opening one is no part of a name
+    assert named_entities("Korean parcel volumes in Q3 2025?", proper_only=True) == ["Korean"]
+    assert _mentions("Korea: parcels, Q3 2025: 41,000", "Korean", CorpusKnowledge())
+    assert named_entities("Median rent in Q3 2025?", proper_only=True) == []
+    assert named_entities("Lowest Yield Index among the districts in 2025?", proper_only=True) == ["Yield Index"]
+
+
+def test_a_table_s_total_row_named_after_its_parts_is_a_total(tmp_path):
+    from retrieval.loaders import load_file
+
+    csv = tmp_path / "rents.csv"
+    csv.write_text("district,rent_2025_eur_m2\nHarbourside,14.2\nFour-district total,12.1\n")
+    assert [(r.entity, r.is_total) for rs in load_file(csv).record_facts for r in rs] == [
+        ("Harbourside", False), ("Four-district total", True)]
+
+
+def test_a_change_over_two_stretches_takes_a_figure_stated_for_each_not_months_within_them():
+    # the parcel counts of January-May are not those of May or of April, which lie within the stretches
+    months = [source(0, "In May 2025, parcels rose to 412 thousand, against 380 thousand in April 2024.")]
+    frame = read_question("By how much did parcels in January-May 2025 grow on the same period of 2024, in percent?")
+    facts = source_facts(months, CorpusKnowledge())
+    with pytest.raises(ToolInputError, match="not stated for"):
+        validate("pct_change", {"old": 380000, "new": 412000}, frame, facts, CorpusKnowledge())
+    stretch = [source(0, "Parcels in January-May 2025 were 1,950 thousand, against 1,800 thousand in January-May "
+                         "2024.")]
+    facts = source_facts(stretch, CorpusKnowledge())
+    assert validate("pct_change", {"old": 1800000, "new": 1950000}, frame, facts, CorpusKnowledge())
+
+
+def test_an_implied_prior_stretch_is_not_backed_out_of_a_month_within_it():
+    # August 2024 lies within the asked June-August 2024: it is no current value to back the change out of
+    rows = [row_source(0, fact("Oldwick ferries", "2024-08", 36100, "passengers", "passengers")),
+            source(1, "Oldwick ferries: Passengers Jun–Aug 2025 was 116.2 thousand; Change on Jun–Aug 2024 was "
+                      "+15.2%.")]
+    question = ("The port says Oldwick ferries' passengers rose 15.2% this summer. What does that imply for their "
+                "passengers in June-August 2024?")
+    [call] = compute(question, rows, NONE()).calls
+    assert call.name == "implied_prior" and call.args["current"] == pytest.approx(116200)
+    assert call.result == pytest.approx(100868.06, abs=0.01)
+
+
+def test_a_margin_is_the_measure_as_a_share_of_revenue_in_the_party_s_own_report():
+    report = [source(0, "## Key figures\nOperating profit: H1 2025 was GBP 12.6 million; H1 2024 was GBP 10.1 million."),
+              source(1, "- Sales rose to GBP 84.0 million in the first half of 2025."),
+              source(2, "- Net debt was GBP 40.0 million at 30 June 2025.")]
+    for s in report:
+        s.title = "Crumbwell Bakeries plc - Half-Year Report 2025"
+    [call] = compute("What was Crumbwell's operating margin in H1 2025?", report, NONE()).calls
+    assert call.name == "share" and call.args == {"part": pytest.approx(12.6e6), "total": pytest.approx(84.0e6)}
+    assert call.result == pytest.approx(15.0)
+    # a margin the question asks to compare in points is no share of revenue
+    assert "share" not in read_question("By how many points did Crumbwell's operating margin rise in H1 2025?").intents
+
+
+def test_the_biggest_gain_in_a_rate_ranks_the_parties_changes_in_points():
+    rows = [row_source(i, fact(city, "2024-H1", old, "%", "occupancy_pct", "occupancy"),
+                       fact(city, "2025-H1", new, "%", "occupancy_pct", "occupancy"))
+            for i, (city, old, new) in enumerate([("Brask", 70.0, 71.0), ("Kell", 60.0, 66.5), ("Orwe", 80.0, 79.0)])]
+    calls = compute("Which district had the biggest gain in office occupancy between H1 2024 and H1 2025?", rows,
+                    NONE()).calls
+    assert [c.name for c in calls] == ["difference"] * 3 + ["highest"]
+    assert calls[-1].result == pytest.approx(6.5) and calls[-1].unit == "pp"
+    assert calls[-1].labels["x1"].startswith("Kell")
+
+
+def test_which_month_ranks_the_months_within_the_asked_year():
+    lines = [source(0, "#### Parcels delivered, thousands\nApril: April 2025 was 5,038 thousand; April 2024 was 4,611 "
+                       "thousand; Change +9.3%.\nMay: May 2025 was 6,274 thousand; May 2024 was 6,050 thousand; Change "
+                       "+3.7%."),
+             source(1, "March: March 2025 was 4,102 thousand; March 2024 was 4,245 thousand; Change −3.4%.")]
+    calls = compute("In which month of 2025 did parcel deliveries grow most strongly year on year?", lines,
+                    NONE()).calls
+    assert calls and calls[-1].name == "highest" and calls[-1].result == pytest.approx(9.3)

@@ -177,6 +177,23 @@ def test_a_document_table_becomes_one_readable_line_per_row(tmp_path):
     assert "July 2025 was 1,712 tonnes." in text  # a month under a year's column is that year's month
 
 
+def test_a_table_caption_heads_its_rows_and_gives_their_unit(tmp_path):
+    """The short line above a table is its caption: a heading over every chunk of its rows, and the unit at its end
+    that of the figures; a row named by a stretch of months takes the year of each column."""
+    md = tmp_path / "parcels.md"
+    md.write_text("## Monthly volumes\n\nParcels delivered by all carriers, thousands\n\n| Month | 2025 | 2024 | "
+                  "Change (%) |\n|---|--:|--:|--:|\n| May | 412 | 380 | +8.4 |\n| January–May | 1,950 | 1,800 | |\n")
+    text = load_file(md).text
+    assert "#### Parcels delivered by all carriers, thousands" in text
+    assert "May 2025 was 412 thousand; May 2024 was 380 thousand; Change +8.4%." in text
+    assert "January–May 2025 was 1,950 thousand; January–May 2024 was 1,800 thousand." in text
+    html = tmp_path / "fees.html"
+    html.write_text("<html><body><table><caption>Harbour fees (EUR million)</caption><tr><th>Harbour</th>"
+                    "<th>2025</th></tr><tr><td>Oldwick</td><td>3.4</td></tr></table></body></html>")
+    text = load_file(html).text
+    assert "#### Harbour fees (EUR million)" in text and "Oldwick: 2025 was €3.4 million." in text
+
+
 def test_an_html_heading_is_one_markdown_heading_line(tmp_path):
     page = tmp_path / "ranking.html"
     page.write_text("<html><body><h2>Leakage <em>ranking</em> 2024</h2><ol><li>Corrin Bay Water — 15.2%</li></ol>"

@@ -54,6 +54,10 @@ def test_years_and_days_are_typed_apart():
     ("January through December 2024", ["2024"]),
     # after a change verb, 'from September to October' names the change's two ends
     ("exports dropped from September to October 2025", ["2025-09", "2025-10"]),
+    # 'the same period of' a year is the stretch named before, in that year
+    ("parcels in January-May 2025 against the same period of 2024", ["2025-01..2025-05", "2024-01..2024-05"]),
+    ("lettuce sales in Q3 2025, up on the same quarter of 2024", ["2025-Q3", "2024-Q3"]),
+    ("in 2025 and the same period of 2024", ["2025", "2024"]),
 ])
 def test_periods_in_text(text, codes):
     assert [p.code for p in find_periods(text)] == codes
