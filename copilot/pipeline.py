@@ -155,6 +155,8 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     named = max(names, key=lambda n: sum((weights or {}).get(t, 1.0) for t in n) / len(n)) if names else set()
     # each sentence's asked periods and its token cost, once
     stated = [{q for p in find_periods(s) for q in periods if within(p.code, q)} for s in parts]
+    # a stretch asked about ('January-August 2025') is answered by the line that states it whole, before its months
+    whole = [{q for p in find_periods(s) for q in periods if p.code == q and ".." in q} for s in parts]
     cost = [count_tokens(s) for s in parts]
     figures = [any(n.kind not in ("year", "date") for n in extract_numbers(s)) for s in parts]
     asks_figure = bool(_ASKS_FIGURE.search(question))
@@ -172,7 +174,8 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
         inherited = credit[i - 1] * (1 + share) if i and _LEANS_BACK.match(s) else 0.0
         worded.append(bool(hits - named) or not named and bool(hits))  # a word of the question, not only its name
         scores.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits)) + credit[i] * share + inherited
-                      + 0.3 * figures[i] + 1.0 * len(stated[i])  # each asked period it states, and all of two
+                      + 0.3 * figures[i] + 1.0 * len(stated[i]) + 1.0 * len(whole[i])  # each asked period it
+                      # states, and all of two
                       + (1.0 if len(periods) >= 2 and len(stated[i]) == len(set(periods)) else 0.0)
                       + (1.0 if any(_stem(m.group(1)) in counted for m in _COUNTED.finditer(s)) else 0.0))
     best = max(range(len(parts)), key=lambda i: scores[i])

@@ -271,3 +271,14 @@ def test_a_figure_asked_for_a_month_leaves_out_passages_dated_only_to_other_mont
     assert [h.chunk.id for h in kept] == ["c1", "c2"]
     # no passage states the asked month: nothing is left out (the gate and the audit decide)
     assert len(_without_other_periods([august, undated], ["2025-06"])) == 2
+
+
+def test_a_stretch_asked_about_keeps_the_line_that_states_it_whole_before_its_months():
+    from copilot.pipeline import passage
+
+    text = ("#### Parcels delivered, thousands\nMarch: March 2025 was 4,102 thousand; March 2024 was 4,245 thousand.\n"
+            "April: April 2025 was 5,038 thousand; April 2024 was 4,611 thousand.\n"
+            "May: May 2025 was 6,274 thousand; May 2024 was 6,050 thousand.\n"
+            "January–May 2025 was 22,412 thousand; January–May 2024 was 21,705 thousand.")
+    got = passage(text, "By how much did parcels in January-May 2025 grow on the same period of 2024, in percent?", 40)
+    assert "22,412" in got and "21,705" in got
