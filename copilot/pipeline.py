@@ -377,38 +377,45 @@ def _of_periods(hit: SearchHit, periods: list[str]) -> bool:
     return any(f.period and overlaps(f.period, p) for f in hit.chunk.facts for p in periods)
 
 
-def _figure_periods(hit: SearchHit) -> list[set[str]]:
-    """The periods each figure of a text passage is stated for (an empty set where none is read)."""
+def _figure_periods(hit: SearchHit, text: str) -> list[set[str]]:
+    """The periods each figure of a text passage is stated for (an empty set where none is read, or only a period
+    with no year)."""
     from copilot.compute import context_periods
     from copilot.numbers import sentences_under_headings
     from copilot.periods import title_period
 
     out = []
     titled = set(title_period(hit.chunk.title, hit.chunk.date or None))  # 'Results for the third quarter of 2025'
-    for sentence, heading in sentences_under_headings(hit.chunk.text):
+    for sentence, heading in sentences_under_headings(text):
         for n in extract_numbers(sentence, words=True):
             if n.kind not in ("year", "date"):
-                out.append(set(context_periods(sentence, n.start, n.end, hit.chunk.date or None, strict=True,
-                                               heading=heading)) or titled)
+                read = context_periods(sentence, n.start, n.end, hit.chunk.date or None, heading=heading)
+                out.append({p for p in read if not p.startswith("*")} or titled)
     return out
 
 
-def _without_other_periods(hits: list[SearchHit], periods: list[str]) -> list[SearchHit]:
-    """A figure asked for a period: when a passage states one for it, passages whose dated figures are all stated
-    for other periods are left out ('9,840 thousand stays in August 2025' beside 'July 2025 was 9,655 thousand', for a
-    question on July): a small model copies the wordier one."""
+def _without_other_periods(hits: list[SearchHit], periods: list[str], question: str,
+                           max_tokens: int) -> list[SearchHit]:
+    """A figure asked for a period: when a passage states one for it, passages whose figures are mostly dated to
+    other periods, none to the asked one, are left out ('9,840 thousand stays in August 2025' beside 'July 2025 was
+    9,655 thousand', for a question on July): a small model copies the wordier one. Read on the passage the prompt
+    would show; a figure whose period is not read counts against leaving it out."""
     if not periods:
         return hits
-    dated = {h.chunk.id: _figure_periods(h) for h in hits if not h.chunk.facts}
+    dated = {h.chunk.id: _figure_periods(h, passage(h.chunk.text, question, max_tokens) if max_tokens else
+                                         h.chunk.text) for h in hits if not h.chunk.facts}
 
     def states_asked(ps):
         return any(overlaps(p, q) for p in ps for q in periods)
 
     if not any(states_asked(ps) for fps in dated.values() for ps in fps):
         return hits
-    # a passage is left out only where some of its figures are dated, and none for the asked period
-    return [h for h in hits if h.chunk.id not in dated or not any(dated[h.chunk.id])
-            or any(states_asked(ps) for ps in dated[h.chunk.id])]
+
+    def other(fps):
+        known = [ps for ps in fps if ps]
+        return known and not any(states_asked(ps) for ps in known) and len(known) >= len(fps) - len(known)
+
+    return [h for h in hits if h.chunk.id not in dated or not other(dated[h.chunk.id])]
 
 
 def retrieve(state: RunState) -> RunState:
@@ -502,7 +509,8 @@ def retrieve(state: RunState) -> RunState:
             if any(fits(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]
             if not frame.intents and _ASKS_FIGURE.search(state.standalone):
-                state.hits = _without_other_periods(state.hits, frame.periods)
+                state.hits = _without_other_periods(state.hits, frame.periods, state.standalone,
+                                                    rt.settings.passage_tokens)
     wide = "rank" in frame.intents  # a ranking reads a whole table, not the passage at the size of one claim
     state.sources = number_sources(state.hits, rt.settings.evidence_tokens * (3 if wide else 1), state.standalone,
                                    rt.settings.passage_tokens * (4 if wide else 1))
@@ -791,10 +799,12 @@ def _audited(state: RunState, text: str) -> tuple[AuditReport, str, str | None, 
     text, cut = trim_invented(text, report)
     if cut:
         report, text = check(text)
-    loose = [c for c in report.claims if c.verdict == "uncited"
-             and any(t.kind not in ("year", "date") and t.found_in != "tool" for t in c.numbers)]
+    loose = [c for c in report.claims if (c.verdict == "uncited" and any(
+        t.kind not in ("year", "date") and t.found_in != "tool" for t in c.numbers)) or any(
+        t.kind not in ("year", "date") and t.found_in == "nowhere" for t in c.numbers)]
     if state.tool_calls and loose and len(loose) < len(report.claims):
-        # a figure beside a calculation that no cited source bears out ('generated 7.81 GWh' for a -7.81% change)
+        # a figure beside a calculation that no cited source bears out ('generated 7.81 GWh' for a -7.81% change),
+        # or that no source states at all ('14.07 passengers per flight' beside the computed 129.82)
         report, text = check(" ".join(c.text for c in report.claims if c not in loose))
         report.dropped_claims += len(loose)
     if state.tool_calls and not any(c.verdict == "supported" for c in report.claims):
@@ -814,8 +824,21 @@ def _audited(state: RunState, text: str) -> tuple[AuditReport, str, str | None, 
     if reason is None and not state.tool_calls:
         reason = off_period(report, state.standalone, _default_year(state.sources),
                             whole=bool(_ASKS_FIGURE.search(state.standalone)))
+        if reason is not None:  # the draft's figures are all of another period: the first, for a correction
+            trace = _off_period_figure(report)
     reason = reason or audit_refusal(report, state.standalone, text, bool(state.tool_calls), state.sources)
     return report, text, reason, trace
+
+
+def _off_period_figure(report: AuditReport) -> NumberTrace | None:
+    """The first figure of a draft whose claims all state another period than the asked one, with that period
+    ('58 operators ... at 31 March 2025' for a question on 31 March 2024)."""
+    for claim in report.claims:
+        periods = [p for p in find_periods(claim.text) if not p.code.startswith("*")]
+        for t in claim.numbers:
+            if t.kind not in ("year", "date") and periods:
+                return t.model_copy(update={"context": format_period(periods[0].code)})
+    return None
 
 
 def repair_citations(text: str, report: AuditReport, state: RunState) -> tuple[str, list[str]]:

@@ -170,7 +170,8 @@ class Timings(_Model):
     compute_s: float = 0.0
     prompt_s: float = 0.0
     generation_s: float = 0.0
-    ttft_s: float | None = None
+    ttft_s: float | None = Field(None, description="From the question to the draft's first token (rewrite, search "
+                                                  "and calculations included), as the plain chain's is measured.")
     audit_s: float = 0.0
     total_s: float = 0.0
 

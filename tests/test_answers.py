@@ -230,6 +230,10 @@ def test_a_draft_that_misstates_a_calculation_gives_way_to_the_calculation(wind,
     a = ask("What was the percentage change in Tern Power's generation from Q2 2025 to Q3 2025?", runtime=wind)
     assert not a.refused and "7.81 GWh" not in a.text and "-7.81%" in a.text
     assert all(c.verdict == "supported" for c in a.audit.claims)
+    # a cited sentence with a figure no source states goes too, the calculation stands
+    fake_llm.queue(lambda m: f"Tern Power's generation changed by 14.07% in Q3 2025 [{_n_of(m[1]['content'], 'Tern')}].")
+    b = ask("What was the percentage change in Tern Power's generation from Q2 2025 to Q3 2025?", runtime=wind)
+    assert not b.refused and "14.07" not in b.text and "-7.81%" in b.text
 
 
 def test_a_figure_for_a_numbered_name_stated_for_another_number_is_flagged():
@@ -451,3 +455,19 @@ def test_a_why_question_gets_prose_first_not_the_rows_of_its_name_and_period(run
     ask("Why do pilots read Skerry Boats' November 2025 decline as a timetable change?", runtime=runtime)
     first = next(line for line in _prompt(fake_llm).splitlines() if line.startswith("[0]"))
     assert "timetable change" in first
+
+
+def test_a_draft_all_about_another_period_gets_one_correction_round(runtime, fake_llm, tmp_path):
+    (tmp_path / "harbour.txt").write_text(
+        "Harbour licences\n\nA total of 58 ferry operators held a harbour licence at 31 March 2025, compared with 51 "
+        "at 31 March 2024. The annual licence fee will rise in 2026.\n")
+    runtime.ingest([tmp_path], progress=False)
+
+    def said(figure, day):
+        return lambda messages: (f"{figure} ferry operators held a harbour licence at {day} "
+                                 f"[{_n_of(messages[1]['content'], '58')}].")
+    fake_llm.queue(said(58, "31 March 2025"), said(51, "31 March 2024"))
+    a = ask("How many ferry operators held a harbour licence at 31 March 2024?", runtime=runtime)
+    assert not a.refused and "51" in a.text and "58" not in a.text
+    correction = fake_llm.calls[-1]["messages"][-1]["content"]
+    assert "58" in correction and "2025" in correction

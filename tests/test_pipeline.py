@@ -267,10 +267,15 @@ def test_a_figure_asked_for_a_month_leaves_out_passages_dated_only_to_other_mont
     august = hit(0, "Bakeries in Tarnia sold 4,210 thousand loaves in August 2025, up 2.1 percent on August 2024.")
     july = hit(1, "#### Loaves sold, thousands\nJuly: July 2025 was 3,980 thousand; July 2024 was 3,900 thousand.")
     undated = hit(2, "Rye loaves made up 12 percent of sales.")
-    kept = _without_other_periods([august, july, undated], ["2025-07"])
+    q = "How many loaves did bakeries in Tarnia sell in July 2025?"
+    kept = _without_other_periods([august, july, undated], ["2025-07"], q, 60)
     assert [h.chunk.id for h in kept] == ["c1", "c2"]
     # no passage states the asked month: nothing is left out (the gate and the audit decide)
-    assert len(_without_other_periods([august, undated], ["2025-06"])) == 2
+    assert len(_without_other_periods([august, undated], ["2025-06"], q, 60)) == 2
+    # a passage whose figures are mostly of no period read stays
+    mixed = hit(3, "Bakeries sold 4,210 thousand loaves, 310 thousand cakes and 95 thousand pies, against 4,001 "
+                   "thousand loaves in August 2024.")
+    assert [h.chunk.id for h in _without_other_periods([mixed, july], ["2025-07"], q, 60)] == ["c3", "c1"]
 
 
 def test_a_stretch_asked_about_keeps_the_line_that_states_it_whole_before_its_months():
