@@ -154,9 +154,10 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     names = [n for n in names if n and n & stated_names] or [n for n in names if n]
     named = max(names, key=lambda n: sum((weights or {}).get(t, 1.0) for t in n) / len(n)) if names else set()
     # each sentence's asked periods and its token cost, once
-    stated = [{q for p in find_periods(s) for q in periods if within(p.code, q)} for s in parts]
+    found = [[p.code for p in find_periods(s)] for s in parts]
+    stated = [{q for code in codes for q in periods if within(code, q)} for codes in found]
     # a stretch asked about ('January-August 2025') is answered by the line that states it whole, before its months
-    whole = [{q for p in find_periods(s) for q in periods if p.code == q and ".." in q} for s in parts]
+    whole = [{q for code in codes for q in periods if code == q and ".." in q} for codes in found]
     cost = [count_tokens(s) for s in parts]
     figures = [any(n.kind not in ("year", "date") for n in extract_numbers(s)) for s in parts]
     asks_figure = bool(_ASKS_FIGURE.search(question))
