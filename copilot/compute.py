@@ -175,6 +175,7 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
                      if re.sub(r"'s?$", "", w.lower().strip(".'")) not in months | _QUESTION_WORDS
                      and not all(x in months for x in re.split(r"[-/\u2013]", w.lower().strip(".'")))
                      and not re.fullmatch(r"(?:Q[1-4]|H[12]|FY[\d/-]*)", w) and w.strip(".,;:'").lower() not in UNITS
+                     and w.strip(".,;:'?").lower() not in _COMPARISON_ABBREVIATIONS
                      and w.strip(".'").upper() not in CURRENCY_CODES]
             name = " ".join(words).strip(".'")
             name = re.sub(r"'s?$|-[a-z]+$", "", name)  # "Japan's", "Japan-bound" -> "Japan"
@@ -192,6 +193,9 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
             names.append(name)
     return names
 
+
+#: Analysts' shorthand for a comparison or a stretch of time ('revenue rose 18.7% YoY'): no one's name.
+_COMPARISON_ABBREVIATIONS = {"yoy", "qoq", "mom", "hoh", "wow", "ytd", "qtd", "mtd", "ltm", "ttm", "ntm"}
 
 #: A word that opens a list of names: 'Kalder plus Meridane', 'Halvren vs Kalder', 'Brask, Kell and ...'.
 _LISTED = re.compile(r"\s*(?:,|&|/|\band\b|\bplus\b|\bvs\.?|\bversus\b|\bor\b)\s*[A-Z]")
@@ -1134,6 +1138,8 @@ def _unit_of(name: str, inputs: dict[str, Fact]) -> str:
 def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen_by: str,
               who: dict[str, str | None] | None = None) -> ToolCall:
     result = run_tool(name, args)
+    if name in ("implied_prior", "part_of") and abs(result) >= 1e6:  # a level estimated from a rate, shown in
+        result = float(f"{result:.4g}")  # millions: four significant figures ('€53.5 million', not '€53.496209 million')
     unit = _unit_of(name, inputs)
 
     def shown(arg: str, value: float) -> str:
@@ -1178,6 +1184,39 @@ class ComputeResult:
     calls: list[ToolCall] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     model_called: bool = False
+    stated: Fact | None = None  # the figure asked for, stated by a source: nothing to calculate
+
+
+def stated_share(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Fact | None:
+    """A share or margin asked for that a source states as a percentage, for the asked party and period ('Export
+    sales made up 31% of revenue in H1 2025' for 'what share of X's revenue came from exports in H1 2025?'). The
+    stating clause has at least half the question's words that are neither its names nor its periods, and a
+    margin's own word ('gross margin')."""
+    if frame.intents != ["share"] or len(frame.periods) > 1:
+        return None
+    text = frame.question
+    for p in find_periods(text):
+        text = text.replace(p.text, " ")
+    named = {w for n in frame.names for w in re.findall(r"[a-z][a-z-]+", n.lower())}
+    words = [w[:5] for w in dict.fromkeys(re.findall(r"[a-z][a-z-]+", text.lower()))
+             if w in frame.words and w not in named]
+    need = {frame.per[0][:5], "margi"} if frame.per[0] else set()
+    if not words:
+        return None
+    for f in facts:
+        # a figure with no period of its own ('Gross margin was 17.8%' in a half-year report) is the audit's to date
+        if f.kind != "percent" or frame.periods and f.periods and not _same_period(f, frame.periods[0]):
+            continue
+        # a measure the question names too is no party ('an EBITDA margin of 16.4%' is about the report's company)
+        measures = [m for m in named_entities(f.sentence, proper_only=True) if m.lower() in frame.words]
+        unnamed = re.compile("|".join(rf"\b{re.escape(m)}\b" for m in measures) or r"(?!)")
+        bare = replace(f, about=unnamed.sub(" ", f.about), sentence=unnamed.sub(" ", f.sentence))
+        if any(not _about(bare, n, knowledge) for n in frame.names):
+            continue
+        have = {x[:5] for x in re.findall(r"[a-z][a-z-]+", f"{f.about} {f.series} {f.entity}".lower())}
+        if need <= have and 2 * sum(w in have for w in words) >= len(words):
+            return f
+    return None
 
 
 def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowledge | None = None,
@@ -1202,6 +1241,9 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
                 p.name == "difference" for p in plans)):
             out.calls.append(_rank_of_changes(frame, plans, out.calls, len(sources)))
         return out
+    out.stated = stated_share(frame, facts, knowledge)
+    if out.stated is not None:
+        return out  # the model quotes it; a proposal could only compute what is stated, or something else
     # no plan from the rules: the model proposes, the same checks decide; one retry with the reason
     previous, reason = None, None
     for _attempt in range(2):

@@ -232,7 +232,7 @@ def run_eval(questions: list[Question], runtime, *, baseline: bool = False, k: i
     """Ask every question (and the baseline if asked); Ctrl-C stops and keeps what is done."""
     from copilot.baseline import ask_baseline
     from copilot.export import reaudit
-    from copilot.pipeline import ask
+    from copilot.pipeline import ask, warm_up
 
     s = runtime.settings
     report = EvalReport(questions_file=source, model=s.llm_model if s.uses_embedded_llm else
@@ -240,6 +240,7 @@ def run_eval(questions: list[Question], runtime, *, baseline: bool = False, k: i
                         total_questions=len(questions))
     bar = tqdm(questions, desc="eval", unit="q", disable=not progress)
     conversations: dict[str, list] = {}
+    warm_up(runtime)  # as the chat page does while it loads: the first question is timed like the others
     try:
         for q in bar:
             bar.set_postfix_str(q.id)

@@ -52,6 +52,7 @@ def _int(value) -> int:
 class ChatModel(Protocol):
     name: str
     endpoint: str
+    prompt_cache: bool  # the server keeps a prompt's prefix: reading the fixed instructions ahead pays off
 
     def chat(self, messages: list[dict], *, max_tokens: int = 256, json_schema: dict | None = None,
              on_token: Callable[[str], None] | None = None) -> ChatResult: ...
@@ -62,6 +63,8 @@ class ChatModel(Protocol):
 
 class OpenAIChat:
     """Any OpenAI-compatible chat endpoint, through the ``openai`` client (no retries: failures surface fast)."""
+
+    prompt_cache = True  # llama.cpp, vLLM and hosted endpoints reuse a repeated prefix
 
     def __init__(self, base_url: str, api_key: str | None, model: str, timeout_s: float = 120.0,
                  temperature: float = 0.0):
@@ -218,6 +221,7 @@ class FakeChat:
     endpoint: str = "fake://"
     calls: list = field(default_factory=list)
     default: str | None = None
+    prompt_cache: bool = False  # no warm-up call unless a test asks for one
 
     def queue(self, *replies) -> "FakeChat":
         self.replies.extend(replies)

@@ -8,6 +8,7 @@ and the audit, never left to the model's wording alone; a refusal says what is m
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 import threading
@@ -21,7 +22,7 @@ from langchain_core.runnables import RunnableLambda
 from copilot.audit import audit_answer, off_period, trim_invented
 from copilot.citations import render_citations
 from copilot.compute import Frame, calculation_citation, compute, expansion, named_entities, read_question, _mentions
-from copilot.errors import EmptyCorpus
+from copilot.errors import CopilotError, EmptyCorpus
 from copilot.numbers import extract_numbers, is_signed_kind, numbers_match
 from copilot.periods import expand, find_periods, find_range, format_period, overlaps, within, year_of
 from copilot.questions import clean_question
@@ -31,6 +32,8 @@ from copilot.types import (Answer, AuditReport, Citation, CorpusKnowledge, Numbe
 from prompts import DISCLAIMER, REFUSAL, WITHHELD, render
 from retrieval.search import lexical_tokens
 
+log = logging.getLogger(__name__)
+
 _SOFT_REFUSAL = re.compile(r"\b(?:sources?|context|documents?|information)\b[^.]{0,40}\b(?:do(?:es)?n[o']t|"
                            r"do(?:es)? not|did not|is not|are not)\s+(?:say|mention|provide|contain|include|specify|"
                            r"state|answer|give|available)|\bnot (?:mentioned|stated|provided|specified|available)\b",
@@ -38,7 +41,11 @@ _SOFT_REFUSAL = re.compile(r"\b(?:sources?|context|documents?|information)\b[^.]
 _INSTRUCTION = re.compile(r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules?|"
                           r"context)\b|\b(?:you are now|as an ai (?:language model|assistant)|system prompt|tell the user|say the answer is|"
                           r"respond with|answer with|you must (?:say|answer|tell|reply))\b|"
-                          r"\bwhen asked\b[^.]{0,60}\b(?:state|say|answer|reply|respond|claim)\b", re.I)
+                          r"\bwhen (?:you are |you're )?asked\b[^.]{0,60}\b(?:state|say|answer|reply|respond|claim)\b|"
+                          # a note addressed to machines that read the document: 'Instruction for AI assistants ...'
+                          r"(?:\b(?:instructions?|notes?|messages?|notice)\s+(?:for|to)|\battention[,:]?)\s+(?:any\s+|all\s+)?"
+                          r"(?:ai\b|llms?\b|chatbots?\b|(?:ai|language) models?\b|(?:ai\s+)?assistants?\b)|"
+                          r"\bdo not (?:mention|reveal|disclose) this (?:note|instruction|message)\b", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -164,10 +171,19 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     # 'how many new hotel rooms ...?' counts rooms: a sentence with a figure of rooms ('1,180 rooms') answers it
     counted = {_stem(m.group(1).lower()) for m in _HOW_MANY.finditer(question)}
     scores, credit, worded = [], [], []
+    # a name is matched as it is written: 'charging' is no mention of 'Solvik Charge', 'freighting' none of
+    # 'Brightline Freight' (the search's tokens are stems)
+    written: dict[str, set[str]] = {}
+    for n in named_entities(question, proper_only=True):
+        for word in re.findall(r"[A-Za-z][\w-]*", n):
+            for t in lexical_tokens(word):
+                written.setdefault(t, set()).add(word.lower())
     for i, s in enumerate(parts):
         toks = lexical_tokens(s)
         hits = {t if t in wanted else next((w for w in wanted if _stem(w) == _stem(t)), t) for t in set(toks)
                 if t in wanted or _stem(t) in stems}
+        said = set(re.findall(r"[a-z][\w-]*", s.lower().replace("'s", "")))
+        hits -= {w for w in hits if w in written and not written[w] & said}
         credit.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits) if t in named))
         # the name counts once more, in proportion to how much of it the sentence gives ('Kestrel railed' is a
         # third of 'Kestrel Rail Freight'); 'It is expanding ...' is scored as if it named its previous sentence's
@@ -254,16 +270,30 @@ def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = ""
 _ASIDE = re.compile(r"\s+\([^()]*\)")
 
 
+def _text_label(c: Citation) -> str:
+    return ", ".join(x for x in (_ASIDE.sub("", c.publisher or ""), c.date) if x) or c.doc_id
+
+
 def format_sources(sources: list[Citation], group_rows: bool = False) -> str:
     """The numbered sources as the model reads them. A publisher's aside ('Samuel Reed (AI writing agent; outlet
     not named)') is left out there, and in a row's 'Source:' line: tokens the model reads on every question. With
-    ``group_rows``, consecutive rows of one table stand under one line that names it, not each repeating it."""
+    ``group_rows``, consecutive rows of one table stand under one line that names it, and consecutive passages of
+    one document under one line that names its publisher and date, not each repeating it."""
     lines = []
     table = None
-    for c in sources:
+    for i, c in enumerate(sources):
         text = " ".join(c.text.split())
         if c.kind == "calculation":
             label = "calculation"
+        elif c.kind == "text" and group_rows and (
+                (i and sources[i - 1].kind == "text" and _text_label(sources[i - 1]) == _text_label(c)) or
+                (i + 1 < len(sources) and sources[i + 1].kind == "text"
+                 and _text_label(sources[i + 1]) == _text_label(c))):
+            if table != ("text", _text_label(c)):
+                lines.append(f"{_text_label(c)}, passages:")
+                table = ("text", _text_label(c))
+            lines.append(f"[{c.n}] {text}")
+            continue
         elif c.kind == "row":
             label = "table row"
             head, sep, tail = text.rpartition(" Source: ")
@@ -276,7 +306,7 @@ def format_sources(sources: list[Citation], group_rows: bool = False) -> str:
                 lines.append(f"[{c.n}] {text[len(prefix):]}")
                 continue
         else:
-            label = ", ".join(x for x in (_ASIDE.sub("", c.publisher or ""), c.date) if x) or c.doc_id
+            label = _text_label(c)
         table = None
         lines.append(f"[{c.n}] ({label}) {text}")
     return "\n".join(lines)
@@ -598,6 +628,8 @@ def compute_step(state: RunState) -> RunState:
         result = compute(state.standalone, state.sources, state.runtime.llm, state.knowledge,
                          default_year=_default_year(state.sources))
         state.rejected = result.rejected
+        if result.stated is not None:
+            state.report("calculate", f"nothing to calculate: [{result.stated.n}] states it")
         for call in result.calls:
             state.report("calculate", f"{call.name}: {call.formula}")
             call.n = len(state.sources)
@@ -966,6 +998,23 @@ def render_answer(state: RunState) -> Answer:
 
 ANSWER_CHAIN = (RunnableLambda(rewrite_step) | RunnableLambda(retrieve) | RunnableLambda(compute_step)
                 | RunnableLambda(generate) | RunnableLambda(audit_step) | RunnableLambda(render_answer))
+
+
+def warm_up(runtime: Runtime) -> bool:
+    """Start the model and have it read the answer prompt's fixed instructions, which its server keeps in its
+    prompt cache: the first question then pays for its own sources only (the chat page does this while it loads).
+    False, with nothing raised, when the model cannot be reached (the first question reports that) or keeps no
+    prompt cache."""
+    messages = [{"role": "system", "content": render("ANSWER_SYSTEM")},
+                {"role": "user", "content": render("ANSWER_USER", sources="", question="")}]
+    try:
+        if not getattr(runtime.llm, "prompt_cache", False):
+            return False
+        runtime.llm.chat(messages, max_tokens=1)
+    except CopilotError as exc:
+        log.info("warm-up skipped: %s", exc)
+        return False
+    return True
 
 
 def ask(question: str, *, k: int | None = None, settings=None, runtime: Runtime | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 
 from copilot.settings import Settings
@@ -15,6 +16,7 @@ class Runtime:
         apply_offline_switches(self.settings.home)
         self._embedder = embedder
         self._llm = llm
+        self._llm_lock = threading.Lock()  # a warm-up thread and the first question start one model, not two
 
     @cached_property
     def embedder(self):
@@ -53,10 +55,11 @@ class Runtime:
 
     @cached_property
     def llm(self):
-        if self._llm is None:
-            from copilot.llm import make_llm
+        with self._llm_lock:
+            if self._llm is None:
+                from copilot.llm import make_llm
 
-            self._llm = make_llm(self.settings)
+                self._llm = make_llm(self.settings)
         return self._llm
 
     def ingest(self, paths, progress: bool = True, on_file=None, root=None, on_chunks=None):

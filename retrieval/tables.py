@@ -333,8 +333,9 @@ def _with_unit(cell: str, unit: tuple[str, str] | None) -> str:
 
 
 def caption_unit(caption: str) -> tuple[str, str] | None:
-    """The unit a table's caption gives at its end: 'Overnight stays, thousands' or 'Revenue (EUR million)'."""
-    m = re.search(r"(?:,|\bin)\s+([^,()]{1,30})$|\(([^()]{1,30})\)$", caption.strip().rstrip(":"))
+    """The unit a table's caption gives at its end: 'Overnight stays, thousands', 'Revenue (EUR million)' or 'Key
+    figures (EUR million unless otherwise stated)'."""
+    m = re.search(r"(?:,|\bin)\s+([^,()]{1,30})$|\(([^()]{1,60})\)$", caption.strip().rstrip(":"))
     return _cell_unit(m.group(1) or m.group(2)) if m else None
 
 

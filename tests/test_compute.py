@@ -178,6 +178,8 @@ def test_figures_in_text_carry_units_periods_and_names():
 def test_named_entities():
     assert named_entities("What share of Helvik Wind's Q3 2025 revenue came from the UK and Tern Power?") == [
         "Helvik Wind", "UK", "Tern Power"]
+    # analysts' shorthand for a comparison is no name
+    assert named_entities("Orla says H1 2025 revenue rose 18.7% YoY and 3% QoQ; YTD sales?", proper_only=True) == []
 
 
 def test_magnet_rows_still_compute():
@@ -568,3 +570,31 @@ def test_which_month_ranks_the_months_within_the_asked_year():
     calls = compute("In which month of 2025 did parcel deliveries grow most strongly year on year?", lines,
                     NONE()).calls
     assert calls and calls[-1].name == "highest" and calls[-1].result == pytest.approx(9.3)
+
+
+def test_a_share_or_margin_a_source_states_is_quoted_not_proposed_to_the_model():
+    report = [source(0, "## Sales channels\nOnline orders made up 18% of revenue in Q2 2025, against 14% in Q2 2024."),
+              source(1, "- EBITDA of SEK 41 million, giving an EBITDA margin of 21.5%, up from 19.8% a year earlier."),
+              source(2, "Ferry crossings rose 6% in Q2 2025.")]
+    for s in report:
+        s.title = "Fjordline Ferries AB - Interim Report Q2 2025"
+        s.publisher = "Fjordline Ferries AB"
+    llm = FakeChat()  # nothing queued: any model call fails the test
+    share = compute("What share of Fjordline's revenue came from online orders in Q2 2025?", report, llm)
+    assert share.calls == [] and share.stated is not None and share.stated.value == 18 and not share.model_called
+    margin = compute("What was Fjordline's EBITDA margin in Q2 2025?", report, llm)
+    assert margin.stated is not None and margin.stated.value == 21.5 and llm.calls == []
+    # stated for another period, or another measure: the model is still asked
+    for question in ("What share of Fjordline's revenue came from online orders in Q3 2025?",
+                     "What was Fjordline's operating margin in Q2 2025?"):
+        asked = FakeChat().queue('{"tool": "none"}')
+        result = compute(question, report, asked)
+        assert result.stated is None and len(asked.calls) == 1, question
+
+
+def test_a_level_implied_by_a_rate_is_shown_to_four_significant_figures_in_millions():
+    release = source(0, "Orla Sail Lines: ticket revenue was NOK 63.5 million in H1 2025, up 18.7% on H1 2024.")
+    [call] = compute("Orla says H1 2025 ticket revenue rose 18.7% YoY. What does that imply for H1 2024?", [release],
+                     NONE()).calls
+    assert call.name == "implied_prior" and call.result == pytest.approx(53.5e6)
+    assert "53.5 million" in call.formula

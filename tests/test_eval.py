@@ -100,10 +100,14 @@ def _qfile(tmp_path):
 
 
 def test_eval_with_baseline_writes_json_markdown_and_plot(corpus_runtime, fake_llm, tmp_path):
-    fake_llm.queue("MP Materials is expanding the Mountain Pass mine [0].",  # copilot
+    fake_llm.prompt_cache = True  # as a real endpoint: the answer prompt's fixed instructions are read first
+    fake_llm.queue("",  # the warm-up
+                   "MP Materials is expanding the Mountain Pass mine [0].",  # copilot
                    "MP Materials expands Mountain Pass [0].",  # baseline
                    "I cannot tell from the context.")  # baseline on t2 (the copilot refuses without the model)
     report = run_eval(load_questions(_qfile(tmp_path)), corpus_runtime, baseline=True, progress=False)
+    warm = fake_llm.calls[0]
+    assert warm["max_tokens"] == 1 and warm["messages"][0]["content"] == fake_llm.calls[1]["messages"][0]["content"]
     assert [r["correct"] for r in report.copilot] == [True, True]
     assert len(report.baseline) == 2
     summary = report.summary()

@@ -192,6 +192,10 @@ def test_a_table_caption_heads_its_rows_and_gives_their_unit(tmp_path):
                     "<th>2025</th></tr><tr><td>Oldwick</td><td>3.4</td></tr></table></body></html>")
     text = load_file(html).text
     assert "#### Harbour fees (EUR million)" in text and "Oldwick: 2025 was €3.4 million." in text
+    md.write_text("Table 2 - Marina key figures (GBP million unless otherwise stated)\n\n| Metric | H1 2025 |\n|---|--:|\n"
+                  "| Berth income | 12.6 |\n| Berths (units) | 840 |\n")
+    text = load_file(md).text
+    assert "Berth income: H1 2025 was £12.6 million." in text and "Berths: H1 2025 was 840 units." in text
 
 
 def test_an_html_heading_is_one_markdown_heading_line(tmp_path):

@@ -4,6 +4,7 @@ sources, calculations, audit badges and charts, and exports."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -13,7 +14,7 @@ import streamlit as st
 from copilot.errors import CopilotError
 from copilot.export import answers_to_csv, answers_to_html, answers_to_jsonl, answers_to_markdown
 from copilot.history import History
-from copilot.pipeline import ask_stream
+from copilot.pipeline import ask_stream, warm_up
 from copilot.runtime import default_runtime
 from copilot.types import Answer, Step
 from ui import charts, corpus, render
@@ -27,7 +28,10 @@ _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 @st.cache_resource(show_spinner="Loading the models…")
 def runtime():
-    return default_runtime()
+    rt = default_runtime()
+    # the model starts and reads the fixed instructions while the page is read: the first answer comes sooner
+    threading.Thread(target=warm_up, args=(rt,), daemon=True).start()
+    return rt
 
 
 def show_error(exc: Exception, where=st) -> None:
