@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from copilot.errors import LLMUnavailable, ToolInputError
-from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_currency_code,
+from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_currency_code, rescale,
                              is_signed_kind, numbers_match, sentences_under_headings, unit_of_text)
 from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, shift, sort_key,
                              title_period, within,
@@ -43,7 +43,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("pct_change", r"percent(?:age)? change|% change|\bby what percent|\bgrowth rate\b|"
                    r"percent(?:age)? (?:increase|decrease|decline|rise|drop|fall|growth|gain)|"
                    r"\bhow much\b.*\bin percent|\bhow many percent"),
-    ("share", r"\b(?:what|which) (?:share|percentage|proportion|fraction|portion|percent)\b|\bshare of (?:the )?total\b"
+    ("share", r"\b(?:what|which) (?:share|percentage|proportion|fraction|portion|percent)\b|\bshare of (?:the )?(?:total|all)\b"
               r"|\bpercent(?:age)? of (?:the )?(?:total|overall|all)\b|\baccount(?:ed)? for what\b"),
     ("ratio", r"\bhow many times\b|\bratio\b|\btimes (?:larger|bigger|more|higher|as)\b"),
     ("rank", r"\b(?:which|what|who|whose)\b[^?]*\b(?:highest|lowest|largest|smallest|biggest|greatest|most|least|"
@@ -84,7 +84,7 @@ _REVENUE = ("revenue", "sales", "turnover")
 _PER = re.compile(r"\bhow (?:many|much) (?P<top>[a-z]+)\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
 _PER_EACH = re.compile(r"\b(?i:how) (?:many|much) (?P<top>[a-z]+)\b[^?]*?\beach\s+(?:[A-Z][\w-]*\s+)*"
                        r"(?!of\b)(?P<bottom>[a-z]{3,})")
-_PER_AVERAGE = re.compile(r"\baverage\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
+_PER_AVERAGE = re.compile(r"\b(?:average|avg)\b[^?]*?\bper (?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
 #: A rate the question asks to work out ('Work out the revenue per tonne hauled'): stated rates are not asked so.
 _PER_WORKED = re.compile(r"\b(?:work out|calculate|compute|derive|divide)\b[^?]*?\b(?P<top>[a-z]+)\s+per\s+"
                          r"(?!cent\b)(?P<bottom>[A-Za-z]+)", re.I)
@@ -155,10 +155,37 @@ _OPENER = re.compile(r"[A-Z][a-z]+(?:ing|ed)|Give|List|Name|Show|Tell|State|Calc
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;(]\s+|\n\s*(?:[-*•#]+\s*)?|^\s*[-*•#]+\s*)$")
 
 
-def named_entities(text: str, proper_only: bool = False) -> list[str]:
+_MONTH_STEMS = {m[:3].lower() for m in MONTHS}
+
+
+def written_as_names(question: str, texts: list[str]) -> dict[str, str]:
+    """The question's words that the given passages only ever write as names, capitalised and not only at a
+    sentence's start ('solvik' -> 'Solvik', 'kera' -> 'KERA'): an analyst types 'solvik ebitda margin q3 25'."""
+    out = {}
+    for word in dict.fromkeys(re.findall(r"[A-Za-z][a-z]{2,}|[A-Za-z]{3,}", question)):
+        low = word.lower()
+        if low in _STOP or low in UNITS or low in _COMPARISON_ABBREVIATIONS or low[:3] in _MONTH_STEMS:
+            continue
+        forms = [(m.group(0), m.start(), t) for t in texts for m in re.finditer(rf"\b{re.escape(low)}\b", t, re.I)]
+        # (a word opening a sentence or a table's line is capitalised whatever it is: 'Household price 2025')
+        mid = [f for f, start, t in forms if not _SENTENCE_START.search(t[:start])]
+        if mid and all(f[0].isupper() for f, _, _ in forms) and all(f == mid[0] for f in mid):
+            out[low] = mid[0]
+    return out
+
+
+def restore_names(question: str, names: dict[str, str]) -> str:
+    """The question with the words ``written_as_names`` found written as the passages write them."""
+    for low, form in names.items():
+        question = re.sub(rf"\b{re.escape(low)}\b", form, question, flags=re.I)
+    return question
+
+
+def named_entities(text: str, proper_only: bool = False, known: frozenset[str] = frozenset()) -> list[str]:
     """Capitalised names in ``text`` ('Brazil', 'Helvik Wind', 'UK', 'Round 5'); months, question words and units
     left out; "Varland's Round 5" is two names. With ``proper_only``, a single capitalised word that only opens
-    a sentence or a line ('Gross margin was ...') is not taken for a name."""
+    a sentence or a line ('Gross margin was ...') is not taken for a name, unless it is one of the ``known`` names
+    (lowercase) the stored passages write as a name ('Solvik share of all charge points?')."""
     names = []
     months = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS}
     # a currency's code before its amount is not a name ('TVD 184.6 million', 'VMK 1.05')
@@ -187,7 +214,7 @@ def named_entities(text: str, proper_only: bool = False) -> list[str]:
                     first.lower() not in _GENERIC_OPENERS:  # not 'United States'
                 name = name.split(None, 1)[1]  # 'Taking Port Aldane and ...', 'List Corvel Air's routes'
             elif proper_only and at_start and len(name.split()) == 1 and not name.isupper() and \
-                    not re.search(r"'s?$", part.rstrip()) and not _is_demonym(name) and \
+                    not re.search(r"'s?$", part.rstrip()) and not _is_demonym(name) and name.lower() not in known and \
                     not _LISTED.match(text[m.end():]):  # "Skerrow's revenue", 'Kalder plus Meridane' are names
                 continue
             names.append(name)
@@ -466,7 +493,7 @@ class Frame:
         self.weights = {w: 1.0 / (1 + sum(w[:5] in have for have in labels)) for w in self.words}
 
 
-def read_question(question: str, default_year: str | None = None) -> Frame:
+def read_question(question: str, default_year: str | None = None, known: frozenset[str] = frozenset()) -> Frame:
     unit = ""
     for m in _UNIT_ASKED.finditer(question):  # 'in tonnes', 'how many barrels', 'in euros'
         word = m.group(1)
@@ -480,7 +507,7 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     if len(periods) == 1 and _YEAR_ON_YEAR.search(question) and detect_intents(question) == ["pct_change"] \
             and (before := shift(periods[0], years=-1)):
         periods.insert(0, before)  # 'growth year on year in Q3 2025' compares with Q3 2024
-    names = named_entities(question, proper_only=True)
+    names = named_entities(question, proper_only=True, known=known)
     premise = [n.value for n in extract_numbers(question) if is_signed_kind(n.kind)]
     words = tuple(dict.fromkeys(w for w in re.findall(r"[a-z][a-z-]+", question.lower())
                                 if w not in _STOP and len(w) > 2))
@@ -493,7 +520,9 @@ def read_question(question: str, default_year: str | None = None) -> Frame:
     if span and intents != ["total"] and len(periods) == 1 and ".." not in periods[0]:
         span = ""  # 'the three months to September 2025' asked as one period is the third quarter, not three months
     margin = _MARGIN.search(question)
-    of_whom = [n for n in names if margin and n.lower() != margin.group(1).lower()]  # 'EBITDA' is the measure
+    # 'EBITDA' is the measure, also where it ends a name ('Solvik EBITDA margin')
+    of_whom = [re.sub(rf"\s+{re.escape(margin.group(1))}$", "", n, flags=re.I) for n in names
+               if margin and n.lower() != margin.group(1).lower()]
     if margin and not intents and len(periods) < 2 and len(of_whom) < 2 and margin.group(1).lower() not in _STOP:
         # 'Halvard's EBITDA margin in Q2 2025': EBITDA as a share of revenue, where no source states the margin
         return Frame(question, ["share"], periods, of_whom, unit, premise, words, span=span,
@@ -814,6 +843,15 @@ def _move_plans(frame: Frame, facts: list[Fact], wanted: list[str]) -> list[Plan
     a = next((f for f in stated if numbers_match(f.value, old.value, f.kind)), None)
     b = next((f for f in stated if numbers_match(f.value, new.value, f.kind)), None)
     if a is None or b is None or a is b:
+        return []
+    # the two levels are of the asked periods, where the sentence dates them: a change of charge points from end-2023
+    # to end-2024 does not answer for January-September 2025 against 2024
+    asked = sorted(frame.periods, key=sort_key)
+
+    def fits(fact: Fact, period: str) -> bool:
+        return not fact.periods or any(overlaps(fp, period) for fp in fact.periods if not fp.startswith("*"))
+
+    if asked and not fits(b, asked[-1]) or len(asked) >= 2 and not fits(a, asked[0]):
         return []
     plans = []
     if "difference" in wanted:
@@ -1141,6 +1179,14 @@ def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen
     if name in ("implied_prior", "part_of") and abs(result) >= 1e6:  # a level estimated from a rate, shown in
         result = float(f"{result:.4g}")  # millions: four significant figures ('€53.5 million', not '€53.496209 million')
     unit = _unit_of(name, inputs)
+    top, bottom = inputs.get("a"), inputs.get("b")
+    if name == "ratio" and top and bottom and top.unit and top.unit != bottom.unit and not _is_currency(top.unit) \
+            and re.fullmatch(r"[kMGT]?(?:Wh|W)", top.unit):
+        # a rate of two measures ('92.4 GWh' over '3.86 million' sessions): the top's unit for each one of the
+        # bottom, at the prefix that reads best (23.94 kWh), not a multiple
+        result, unit = rescale(result, top.unit)
+        unit = f"{unit}/{bottom.unit}" if bottom.unit else unit
+    rate = name == "ratio" and unit != "x"
 
     def shown(arg: str, value: float) -> str:
         """An input as a person reads it: money and large figures with their unit and scale word."""
@@ -1155,7 +1201,7 @@ def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen
         parties = who or {}
         fmt["terms"] = ", ".join(f"{parties.get(a) or a} {fmt[a]}" for a in args)
     fmt["result"] = (format_number(result, unit) if unit not in ("%", "pp", "bp", "x", "") and
-                     (_is_currency(unit) or abs(result) >= 1e6) else
+                     (_is_currency(unit) or abs(result) >= 1e6 or rate) else
                      f"{result:,.4g}" if abs(result) < 1000 else f"{result:,.2f}".rstrip("0").rstrip("."))
     if name in ("highest", "lowest"):
         top = next(a for a, v in args.items() if v == result)
@@ -1220,10 +1266,10 @@ def stated_share(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) ->
 
 
 def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowledge | None = None,
-            default_year: str | None = None) -> ComputeResult:
+            default_year: str | None = None, known: frozenset[str] = frozenset()) -> ComputeResult:
     """The calculations a question asks for, checked against the sources before they are run."""
     knowledge = knowledge or CorpusKnowledge()
-    frame = read_question(question, default_year)
+    frame = read_question(question, default_year, known)
     out = ComputeResult()
     if not frame.intents and not frame.moved:
         return out

@@ -48,6 +48,20 @@ UNITS = {
 SCALED_UNITS = {"Mt": ("t", 1e6), "kt": ("t", 1e3)}
 
 
+_PREFIXES = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+
+
+def rescale(value: float, unit: str) -> tuple[float, str]:
+    """A figure in a metric unit at the prefix that reads best (2.394e-05 GWh -> 23.94 kWh); other units as they
+    are."""
+    m = re.fullmatch(r"([kMGT]?)(Wh|W)", unit or "")
+    if not m or value == 0:
+        return value, unit
+    base = value * _PREFIXES[m.group(1)]
+    prefix = max((p for p, f in _PREFIXES.items() if abs(base) >= f), key=_PREFIXES.get, default="")
+    return base / _PREFIXES[prefix], prefix + m.group(2)
+
+
 def normalise_unit(value: float, unit: str) -> tuple[float, str]:
     """A figure in a multiple of a unit in that unit: (1.19, 'Mt') -> (1190000, 't')."""
     base, factor = SCALED_UNITS.get(unit, (unit, 1.0))
@@ -142,7 +156,8 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
         if m.group("cur") and m.group("cur").strip().isalpha() and start > 0 and clean[start - 1].isalnum():
             continue
         value = float(m.group("num").replace(",", ""))
-        joined = bool(m.group("neg")) and start > 0 and clean[start - 1].isdigit()  # 2025-12, 2020-2024, 10-12
+        # a hyphen after a digit or a letter joins, it is no minus: 2025-12, 2020-2024, 10-12, end-2023, mid-2025
+        joined = bool(m.group("neg")) and start > 0 and clean[start - 1].isalnum()
         if joined:
             start += 1
         elif m.group("neg"):

@@ -21,7 +21,8 @@ from langchain_core.runnables import RunnableLambda
 
 from copilot.audit import audit_answer, off_period, trim_invented
 from copilot.citations import render_citations
-from copilot.compute import Frame, calculation_citation, compute, expansion, named_entities, read_question, _mentions
+from copilot.compute import (Frame, calculation_citation, compute, expansion, named_entities, read_question,
+                             restore_names, written_as_names, _mentions)
 from copilot.errors import CopilotError, EmptyCorpus
 from copilot.numbers import extract_numbers, is_signed_kind, numbers_match
 from copilot.periods import expand, find_periods, find_range, format_period, overlaps, within, year_of
@@ -73,7 +74,8 @@ class RunState:
     started: float = field(default_factory=time.perf_counter)
     standalone: str = ""  # rewrite
     knowledge: CorpusKnowledge = field(default_factory=CorpusKnowledge)
-    hits: list[SearchHit] = field(default_factory=list)  # retrieve
+    known: frozenset[str] = frozenset()  # retrieve: question words the passages write as names ('solvik')
+    hits: list[SearchHit] = field(default_factory=list)
     sources: list[Citation] = field(default_factory=list)
     refusal: str | None = None  # a reason to refuse, from the evidence or the audit
     tool_calls: list[ToolCall] = field(default_factory=list)  # compute
@@ -457,7 +459,11 @@ def retrieve(state: RunState) -> RunState:
         raise EmptyCorpus("the store is empty: run `copilot ingest` (or `make setup`) first")
     state.knowledge = rt.knowledge
     state.hits = rt.search(_expanded_query(state.standalone, state.knowledge), state.k)
-    frame = read_question(state.standalone)
+    # names typed in lowercase ('solvik ebitda margin q3 25') read as the passages write them
+    names = written_as_names(state.standalone, [t for h in state.hits
+                                                for t in (h.chunk.text, h.chunk.title, h.chunk.publisher) if t])
+    state.standalone, state.known = restore_names(state.standalone, names), frozenset(names)
+    frame = read_question(state.standalone, known=state.known)
     explains = bool(re.match(r"\s*(?:why|how come)\b", state.standalone, re.I))  # a reason is in prose, not in a row
     if frame.intents or (frame.names and frame.periods and not explains):
         # a calculation, or a figure for a name and a period, is most often in a table row: one narrow search per
@@ -626,7 +632,7 @@ def compute_step(state: RunState) -> RunState:
     started = time.perf_counter()
     if state.refusal is None:
         result = compute(state.standalone, state.sources, state.runtime.llm, state.knowledge,
-                         default_year=_default_year(state.sources))
+                         default_year=_default_year(state.sources), known=state.known)
         state.rejected = result.rejected
         if result.stated is not None:
             state.report("calculate", f"nothing to calculate: [{result.stated.n}] states it")

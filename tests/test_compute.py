@@ -598,3 +598,41 @@ def test_a_level_implied_by_a_rate_is_shown_to_four_significant_figures_in_milli
                      NONE()).calls
     assert call.name == "implied_prior" and call.result == pytest.approx(53.5e6)
     assert "53.5 million" in call.formula
+
+
+def test_a_change_told_as_two_levels_of_other_periods_does_not_answer_for_the_asked_ones():
+    note = source(0, "The number of public berths grew from 2,980 at end-2023 to 3,860 at end-2024.")
+    asked = "By how much did berth income in Jan-Sep 2025 grow on Jan-Sep 2024, in percent?"
+    assert compute(asked, [note], NONE()).calls == []
+    [call] = compute("By how much did the number of public berths grow in 2024, in percent?", [note], NONE()).calls
+    assert call.name == "pct_change" and call.result == pytest.approx(29.53, abs=0.01)
+
+
+def test_names_typed_in_lowercase_are_read_as_the_passages_write_them():
+    from copilot.compute import restore_names, written_as_names
+
+    passages = ["## Results\nBrask Ferries carried 1.2 million passengers. Fares at Brask Ferries rose 4%.",
+                "Avg fare: H1 2025 was €12.4.\nAvg fare: H1 2024 was €11.9.",  # line openers, whatever they are
+                "The operator expects the total to grow; the ORLA port authority approved it. Total traffic rose.",
+                "Crossings to Orla rose in 2025, ORLA said."]
+    found = written_as_names("brask avg fare per passenger in 2025, and total traffic per orla?", passages)
+    assert found == {"brask": "Brask"}  # 'total' is written in lowercase too; 'Orla' and 'ORLA' disagree
+    question = restore_names("brask share of all crossings in 2025?", found)
+    assert question == "Brask share of all crossings in 2025?"
+    frame = read_question(question, known=frozenset(found))
+    assert frame.intents == ["share"] and frame.names == ["Brask"]
+    assert read_question(question).names == []  # an opening capitalised word alone is no name without the passages
+    rate = read_question("Brask avg fare per passenger in 2025?", known=frozenset(found))
+    assert rate.intents == ["ratio"] and rate.per == ("fare", "passenger") and rate.names == ["Brask"]
+    margin = read_question("Brask EBITDA margin q3 25", known=frozenset(found))
+    assert margin.names == ["Brask"] and margin.periods == ["2025-Q3"] and margin.per == ("ebitda", "revenue")
+
+
+def test_a_rate_of_energy_per_count_reads_at_the_prefix_that_fits():
+    report = [source(0, "#### Key figures\nEnergy delivered: Q2 2025 was 41.6 GWh.\nCharging sessions: Q2 2025 was "
+                        "1.52 million.")]
+    for s in report:
+        s.title = "Brask Charging - Q2 2025 report"
+    [call] = compute("What was Brask's average energy per charging session in Q2 2025?", report, NONE()).calls
+    assert call.name == "ratio" and call.unit == "kWh" and call.result == pytest.approx(27.37, abs=0.01)
+    assert "27.37 kWh" in call.formula
