@@ -119,7 +119,7 @@ def other_measure(claim: str, label: str) -> bool:
 
 def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: CorpusKnowledge,
                      pct_tol: float, rel_tol: float, question: str = "",
-                     entities: frozenset = frozenset()) -> str | None:
+                     entities: frozenset = frozenset(), known: frozenset = frozenset()) -> str | None:
     """What the cited sources state ``num`` for, when that is another period or another name than the claim's;
     None when some stating place fits the claim (or says nothing to the contrary). A claim that gives its figure
     no period answers for the question's: then a source period that does not even overlap it is another."""
@@ -131,8 +131,8 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
         claim_periods = [p.code for p in find_periods(question) if not p.code.startswith("*")]
     bare = re.sub(r"\[\d+\]", " ", claim)
     claim_names = named_entities(bare)
-    claim_proper = named_entities(bare, proper_only=True)
-    asked_names = named_entities(question, proper_only=True)
+    claim_proper = named_entities(bare, proper_only=True, known=known)
+    asked_names = named_entities(question, proper_only=True, known=known)
     contexts = [(ctx, c) for c in cited for ctx in _contexts(num, c, pct_tol, rel_tol)]
     if not contexts:
         return None
@@ -141,7 +141,8 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
     if labels and all(c.facts for _, c in contexts) and all(other_measure(bare, label) for label in labels):
         return labels[0]  # the row's 'gross margin' given as the claim's 'operating margin'
     claim_numbered = numbered_names(bare)
-    clause_names = named_entities(re.sub(r"\[\d+\]", " ", _clause(claim, num.start, num.end)), proper_only=True)
+    clause_names = named_entities(re.sub(r"\[\d+\]", " ", _clause(claim, num.start, num.end)), proper_only=True,
+                                  known=known)
     reasons = []
     for (periods, about, sentence), c in contexts:
         fits = overlaps if inherited else _same_period
@@ -183,7 +184,9 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
                 continue
         title = re.sub(r"[_-]+", " ", c.title)
         whole = " ".join((c.text, title.upper() if title.islower() else title, c.publisher))  # 'emda_rules' file
-        subject = c.publisher  # whom the document is about, when it says (a headline's capitals are not a name)
+        # whom the document is about: its publisher, else the names in its title (a headline's capitals are no name)
+        subject = c.publisher or next(iter(named_entities(title.title() if title.islower() else title,
+                                                          proper_only=True)), "")
         if not c.facts and subject and any(not _named_loosely(whole, n, knowledge)
                                            and not _named_loosely(subject, n, knowledge) for n in clause_names):
             # the figure's own clause gives it to a name that the passage never names, in a document published by
@@ -192,7 +195,6 @@ def context_mismatch(claim: str, num: Number, cited: list[Citation], knowledge: 
             continue
         # a claim that names no one answers for the question's names: a figure from a passage that never names
         # them, in a document by or about another ('Port Aldane environmental fact sheet'), is not theirs
-        subject = subject or ", ".join(named_entities(title.title() if title.islower() else title, proper_only=True))
         if not claim_proper and not c.facts and subject and any(
                 not _named_loosely(whole, n, knowledge) for n in asked_names):
             reasons.append(subject)
@@ -269,6 +271,12 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
     tool_numbers += [Number(raw=str(t.result), value=t.result, kind="quantity", unit="%" if t.unit == "%" else "")
                      for t in tool_calls]
     claims = [c for c in split_claims(text) if not _is_boilerplate(c)]
+    # words the sources only write as names ('kelvra' typed, 'Kelvra' in the passages) are names where a claim or
+    # question opens with them
+    from copilot.compute import written_as_names
+
+    known = frozenset(written_as_names(f"{question} {text}", [t for c in citations if c.kind != "calculation"
+                                                              for t in (c.text, c.title, c.publisher) if t]))
 
     sims: dict[tuple[int, int], float] = {}
     if embedder is not None and claims and citations:
@@ -291,7 +299,7 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
                 found_in = "tool" if all(by_n[n].kind == "calculation" for n in where) else "cited"
                 if found_in == "cited" and num.kind not in ("year", "date"):
                     other = context_mismatch(claim, num, [by_n[n] for n in where if by_n[n].kind != "calculation"],
-                                             knowledge, pct_tolerance, rel_tolerance, question, entities)
+                                             knowledge, pct_tolerance, rel_tolerance, question, entities, known)
                     if other is not None:
                         found_in, context = "mismatched", other
             elif _found(num, tool_numbers, pct_tolerance, rel_tolerance):
@@ -303,7 +311,7 @@ def audit_answer(text: str, citations: list[Citation], tool_calls: list[ToolCall
                 if stating and num.kind not in ("year", "date") and len(stating) == len(where):
                     # a figure from a source the sentence does not cite, which states it for another name or period
                     other = context_mismatch(claim, num, stating, knowledge, pct_tolerance, rel_tolerance,
-                                             question, entities)
+                                             question, entities, known)
                     if other is not None:
                         found_in, context = "mismatched", other
             traces.append(NumberTrace(raw=num.raw, value=num.value, kind=num.kind, found_in=found_in, where=where,

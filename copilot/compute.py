@@ -168,7 +168,11 @@ def written_as_names(question: str, texts: list[str]) -> dict[str, str]:
             continue
         forms = [(m.group(0), m.start(), t) for t in texts for m in re.finditer(rf"\b{re.escape(low)}\b", t, re.I)]
         # (a word opening a sentence or a table's line is capitalised whatever it is: 'Household price 2025')
-        mid = [f for f, start, t in forms if not _SENTENCE_START.search(t[:start])]
+        # (a word inside another's name is not a name of its own: 'energy' in 'the Kestrian Energy Regulator', unless
+        # the question gives the name's words before it: 'voltmark energie')
+        asked = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
+        mid = [f for f, start, t in forms if not _SENTENCE_START.search(t[:start])
+               and (not (prev := re.search(r"\b([A-Z][\w-]*)\s+$", t[:start])) or prev.group(1).lower() in asked)]
         if mid and all(f[0].isupper() for f, _, _ in forms) and all(f == mid[0] for f in mid):
             out[low] = mid[0]
     return out
@@ -915,15 +919,28 @@ def _rank_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
 
     change = bool(_CHANGE_ASKED.search(frame.question))
     want_pct = change or _asks_percent(frame)
-    if len(frame.periods) >= 2 and (_GROWTH_RATE.search(frame.question) or _GAIN.search(frame.question)):
+    gain = bool(_GROWTH_RATE.search(frame.question) or _GAIN.search(frame.question))
+    if gain and len(frame.periods) == 1 and re.fullmatch(r"\d{4}", frame.periods[0]) and any(
+            _same_period(f, str(int(frame.periods[0]) - 1)) for f in facts if f.entity or _row_label(f)):
+        # 'the biggest increase in 2026', where the rows state 2025 and 2026: the change over the year before
+        frame = replace(frame, periods=[str(int(frame.periods[0]) - 1), frame.periods[0]])
+    elif gain and len(frame.periods) == 1 and ".." in frame.periods[0] and all(
+            any(_same_period(f, end) for f in facts if f.entity or _row_label(f)) for end in frame.periods[0].split("..")):
+        # 'which grew fastest between April and September', rows stating each month: the change from the first
+        # month to the last
+        frame = replace(frame, periods=frame.periods[0].split(".."))
+    if len(frame.periods) >= 2 and gain:
         # 'which grew fastest from 2023 to 2024?': each party's change over the two periods, by code; the fastest
         # first ('slowest': the slowest first). A percent measure ('the biggest gain in occupancy') changes in
-        # points: the difference of its two rates
-        parties = dict.fromkeys(who(f) for f in facts if f.entity and not f.is_total and not knowledge.is_total(
-            f.entity) and not _TOTAL_WORDS.match(f.entity))
+        # points: the difference of its two rates. A party is a typed row's entity, or the label a document
+        # table's line opens with
+        # (a document table's lines that state their change are ranked by it, below)
+        stated = any(_row_label(f) and f.kind in ("percent", "points") for f in facts if not f.entity)
+        parties = dict.fromkeys(who(f) for f in facts if (f.entity or (_row_label(f) and not stated)) and not f.is_total
+                                and not knowledge.is_total(who(f)) and not _TOTAL_WORDS.match(who(f)))
         changes = []
         for party in list(parties)[:12]:
-            own = [f for f in facts if f.entity == party]
+            own = [f for f in facts if who(f) == party and (f.entity or (_row_label(f) and not stated))]
             # a level's two figures, or a rate's: whichever measure the question's words name better
             pairs = [p for p in (_pair(replace(frame, names=[party], intents=["pct_change"]), own, knowledge), _pair(
                 replace(frame, names=[party], intents=["difference"], question=f"{frame.question} (in points)"), own,

@@ -98,7 +98,10 @@ def substitute(previous: str, question: str) -> str | None:
         bare = bare.replace(p.text, " ")
     new_names = [n for n in named_entities(bare) if n.lower() not in previous.lower()]
     old_names = [n for n in named_entities(previous) if n.lower() not in question.lower()]
-    # the source a question cites ('According to the Coffee Board, ...') is not the subject a follow-up swaps
+    # the source a question cites ('According to the Coffee Board, ...') is not the subject a follow-up swaps, nor
+    # is a word capitalised only because it opens the question ('Avg price at Voltmark Energie ...')
+    proper = set(named_entities(previous, proper_only=True))
+    old_names.sort(key=lambda n: n not in proper)
     old_names.sort(key=lambda n: re.search(r"\b(?:according to|going by|based on|as reported by|citing)\s+"
                                            r"(?:the\s+)?" + re.escape(n), previous, re.I) is not None)
     new = new_names[0] if new_names else None

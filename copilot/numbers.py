@@ -88,6 +88,7 @@ _NUMBER = re.compile(
     re.I,
 )
 _CUR_AFTER = re.compile(r"^\s?(?P<w>" + "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True)) + r")\b", re.I)
+_CENTS = re.compile(r"^\s?(?:(?:euro|eur|us|usd|€|\$)\s?)?(?:cents?|ct|¢)(?![\w])", re.I)
 _DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.I)
 _DATE_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b", re.I)
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")\b(?=[\s-]+[a-z])", re.I)
@@ -172,7 +173,12 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
         pct = (m.group("pct") or "").lower()
         unit = ""
         currency = CURRENCY_PREFIX.get((m.group("cur") or "").strip().lower(), "")
-        if not currency and not pct:
+        # a hundredth of a currency: '30.5 euro cents', '6.38 EUR cents per kWh', '30.4 ct/kWh', '45¢'
+        cents = None if pct or scale else _CENTS.match(clean[end:])
+        if cents:
+            currency = "ct"
+            end += cents.end()
+        elif not currency and not pct:
             after = _CUR_AFTER.match(clean[end:])
             if after:
                 currency = CURRENCY_WORDS[after.group("w").lower()]
@@ -191,7 +197,8 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
         elif currency:
             kind, unit = "money", currency
             per = re.match(r"^\s?(?:/|per\s)\s?([A-Za-z][A-Za-z0-9]*)", clean[end:])
-            if per and (unit_of_text(per.group(1)) or per.group(1) in ("share", "unit", "barrel", "tonne", "kg")):
+            if per and (unit_of_text(per.group(1)) or per.group(1) in ("share", "unit", "barrel", "tonne", "kg")
+                        or per.group(0).lstrip().startswith("/")):  # '84 ct/loaf': a slash makes any word a unit
                 unit = f"{currency}/{unit_of_text(per.group(1)) or per.group(1)}"
                 end += per.end()
         else:

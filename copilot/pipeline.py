@@ -465,12 +465,17 @@ def retrieve(state: RunState) -> RunState:
     state.standalone, state.known = restore_names(state.standalone, names), frozenset(names)
     frame = read_question(state.standalone, known=state.known)
     explains = bool(re.match(r"\s*(?:why|how come)\b", state.standalone, re.I))  # a reason is in prose, not in a row
-    if frame.intents or (frame.names and frame.periods and not explains):
-        # a calculation, or a figure for a name and a period, is most often in a table row: one narrow search per
+    if frame.intents or (frame.names and (frame.periods or _ASKS_FIGURE.search(state.standalone)) and not explains):
+        # a calculation, or a figure for a name (and a period), is most often in a table row: one narrow search per
         # name, its best rows added
         asked = {w[:5] for w in frame.words}
+        # what is measured, a rate's or margin's other measure included ('revenue' for an EBITDA margin)
+        measured = {w[:5] for w in (*frame.words, *frame.per) if len(w) >= 4} - \
+            {w.lower()[:5] for n in frame.names for w in n.split()}
 
         def of_series(h):  # the row measures something the question names ('revenue', not 'pallets handled')
+            if not h.chunk.facts:  # a passage (a table in a report's text) that speaks of it
+                return any(w[:5] in measured for w in lexical_tokens(h.chunk.text))
             return any(w[:5] in asked for f in h.chunk.facts for w in lexical_tokens(f.label or f.series))
 
         seen = {h.chunk.id for h in state.hits}
@@ -515,11 +520,17 @@ def retrieve(state: RunState) -> RunState:
                     state.hits.append(hit)
         if "rank" in frame.intents:  # a ranking needs every party's row of the measure, not the best few
             when = " ".join(format_period(p) for p in frame.periods)
-            for hit in rt.search(f"{' '.join(frame.words)} {when}", 12):
-                if hit.chunk.id not in seen and hit.chunk.facts and (not frame.periods or of_period(hit)) \
-                        and len(state.hits) < state.k + 10:
-                    seen.add(hit.chunk.id)
-                    state.hits.append(hit)
+            # a change between two periods (or over a stretch's first and last) needs the rows of each end
+            ends = frame.periods if len(frame.periods) >= 2 else (frame.span.split("..") if frame.span else [])
+            searches = [(f"{' '.join(frame.words)} {when}", None)] + [
+                (f"{' '.join(frame.words)} {format_period(p)}", p) for p in ends]
+            for i, (query, end) in enumerate(searches):
+                for hit in rt.search(query, 12):
+                    if hit.chunk.id not in seen and hit.chunk.facts and (not frame.periods or of_period(hit)) \
+                            and (end is None or any(f.period == end for f in hit.chunk.facts)) \
+                            and len(state.hits) < state.k + 10 + 6 * i:
+                        seen.add(hit.chunk.id)
+                        state.hits.append(hit)
         if frame.intents:  # typed rows first: they are short, and the calculation is planned from them
             # (for a share, a total row right after the rows of the names asked about)
             # (rows of other periods than the one asked about go after the passages, which may state it: a 2024
@@ -538,12 +549,12 @@ def retrieve(state: RunState) -> RunState:
             # a figure asked for a period: that period's rows of the asked names first, and rows of other periods
             # left out when some row states it; otherwise the passages keep their rank (rows of other parties do
             # not push out a passage that names the asked one)
-            def fits(h):
-                return bool(h.chunk.facts) and of_period(h) and any(
+            def fits(h):  # (asked for no period: the name's own row, not a total that names it)
+                return bool(h.chunk.facts) and (of_period(h) if frame.periods else not total_row(h)) and any(
                     _mentions(f.entity, n, state.knowledge) for f in h.chunk.facts for n in frame.names)
 
             state.hits.sort(key=lambda h: (not fits(h), -h.score))
-            if any(fits(h) for h in state.hits):
+            if frame.periods and any(fits(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]
             if not frame.intents and _ASKS_FIGURE.search(state.standalone):
                 state.hits = _without_other_periods(state.hits, frame.periods, state.standalone,

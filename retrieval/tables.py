@@ -284,7 +284,7 @@ def table_facts(header: list[str], records: list[dict[str, str]], table: str,
     return out
 
 
-_UNLESS = re.compile(r"\s*\b(?:unless|except|where)\b.*$", re.I)
+_UNLESS = re.compile(r"\s*[,;]?\s*\b(?:unless|except|excluding|excl|including|incl|where)\b.*$", re.I)
 _SCALE_WORDS = {"k": "thousand", "thousand": "thousand", "thousands": "thousand", "m": "million", "mn": "million",
                 "million": "million", "millions": "million", "bn": "billion", "b": "billion", "billion": "billion",
                 "billions": "billion"}
@@ -295,6 +295,15 @@ def _cell_unit(text: str, loose: bool = False) -> tuple[str, str] | None:
     '£ million unless stated' -> ('GBP', 'million'), 'tonnes' -> ('tonnes', ''), 'millions' -> ('', 'million'),
     '%' -> ('%', ''). None where it says no unit ('Item', '% of benchmark' stays with its header)."""
     text = _UNLESS.sub("", text).strip()
+    # a price per unit: 'EUR/MWh', '€ per t', 'ct/kWh' (a hundredth of a currency)
+    rate = re.fullmatch(r"((?:\S+\s+)?(?:cents?|ct)|\S+?)\s*(?:/|\bper\s)\s*([A-Za-z][\w-]*)", text, re.I)
+    if rate:
+        head = rate.group(1)
+        money = "ct" if re.search(r"\b(?:cents?|ct)$|¢", head, re.I) else (
+            CURRENCY_PREFIX.get(head.lower()) or CURRENCY_WORDS.get(head.lower()) or
+            (head if is_currency_code(head) else ""))
+        if money:
+            return f"{money}/{UNITS.get(rate.group(2).lower(), rate.group(2))}", ""
     words = text.replace("$", "$ ").split()
     if not words or len(words) > 3:
         return None
@@ -326,9 +335,10 @@ def _with_unit(cell: str, unit: tuple[str, str] | None) -> str:
     text = f"{cell} {scale}".strip()
     if code == "%":
         return cell + "%"
-    if re.fullmatch(r"[A-Z]{3}", code):
-        symbol = {"USD": "US$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(code)
-        return f"{symbol}{text}" if symbol else f"{code} {text}"
+    money, _, per = code.partition("/")
+    if re.fullmatch(r"[A-Z]{3}", money):
+        symbol = {"USD": "US$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(money)
+        return (f"{symbol}{text}" if symbol else f"{money} {text}") + (f"/{per}" if per else "")
     return f"{text} {code}".strip()
 
 
@@ -371,8 +381,11 @@ def table_lines(rows: list[list[str]], caption: str = "") -> list[str]:
             if hb and col_unit is None and hb.group(1).strip().startswith("%"):
                 col_unit = ("%", "")  # '(% of benchmark)': a percent, its header kept whole
             head_period = parse_period(name)
+            year = re.search(r"\b(?:19|20)\d{2}\b", name)
             if yearless and head_period and re.fullmatch(r"\d{4}", head_period):
                 name = f"{label} {name}"  # 'July' under '2025': July 2025
+            elif yearless and year:  # 'July' under 'Household price 2025': Household price July 2025
+                name = f"{name[:year.start()]}{label} {name[year.start():]}"
             # a header ending in a date or figure is joined to its cell by 'was': 'Active sites 30 Sep 2025 was 33',
             # not '... 2025 33'
             joint = " was " if re.search(r"\d$", name) else " "

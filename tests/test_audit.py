@@ -294,6 +294,22 @@ def test_a_claim_with_no_period_or_name_answers_for_the_question():
     assert mine.claims[0].numbers[0].found_in == "cited"
 
 
+def test_a_figure_given_to_a_name_the_passage_never_names_in_a_document_titled_for_another_is_mismatched():
+    from copilot.types import Citation
+
+    # no publisher: the title's names say whose figures these are
+    table = Citation(n=0, doc_id="d0", title="Arrow Mills plc - Interim Report for the Third Quarter 2025",
+                     text="Table 1 - Arrow Mills key figures (GBP million)\nOperating profit: Q3 2025 was £10.4 "
+                          "million; Q3 2024 was £6.3 million.")
+    q = "tarn mills operating profit q3 2025?"
+    theirs, _ = audit_answer("Tarn Mills operating profit in Q3 2025 was £10.4 million [0].", [table], question=q)
+    money = [n for n in theirs.claims[0].numbers if n.kind == "money"]
+    assert money[0].found_in == "mismatched" and money[0].context == "Arrow Mills"
+    mine, _ = audit_answer("Arrow Mills' operating profit in Q3 2025 was £10.4 million [0].", [table],
+                           question="arrow mills operating profit q3 2025?")
+    assert all(n.found_in == "cited" for n in mine.claims[0].numbers)
+
+
 def test_a_total_row_figure_given_to_one_member_is_another_entitys():
     from copilot.types import FactRow
 

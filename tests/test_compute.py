@@ -617,6 +617,10 @@ def test_names_typed_in_lowercase_are_read_as_the_passages_write_them():
                 "Crossings to Orla rose in 2025, ORLA said."]
     found = written_as_names("brask avg fare per passenger in 2025, and total traffic per orla?", passages)
     assert found == {"brask": "Brask"}  # 'total' is written in lowercase too; 'Orla' and 'ORLA' disagree
+    # a word inside another's name is no name of its own, unless the question gives the words before it
+    inside = ["Fares are set by the Veldan Ferry Authority. Ferry crossings rose.", "Sailings of Orla Express rose."]
+    assert written_as_names("brask ferry fares 2025", inside) == {}
+    assert written_as_names("orla express sailings", inside) == {"orla": "Orla", "express": "Express"}
     question = restore_names("brask share of all crossings in 2025?", found)
     assert question == "Brask share of all crossings in 2025?"
     frame = read_question(question, known=frozenset(found))
@@ -636,3 +640,20 @@ def test_a_rate_of_energy_per_count_reads_at_the_prefix_that_fits():
     [call] = compute("What was Brask's average energy per charging session in Q2 2025?", report, NONE()).calls
     assert call.name == "ratio" and call.unit == "kWh" and call.result == pytest.approx(27.37, abs=0.01)
     assert "27.37 kWh" in call.formula
+
+
+def test_the_biggest_increase_in_a_year_ranks_each_table_lines_change_over_the_year_before():
+    from copilot.types import Citation
+
+    fares = Citation(n=0, doc_id="d", title="Ferry fares 2026",
+                     text="#### Table 1. Average ferry fares by route, 2025 and 2026 (EUR per trip)\n"
+                          "Island loop: Operator Kell; 2025 was €5.64/trip; 2026 was €6.38/trip.\n"
+                          "Harbour shuttle: Operator Kell; 2025 was €9.42/trip; 2026 was €10.15/trip.\n"
+                          "Night boat: Operator Brask; 2025 was €8.10/trip; 2026 was €8.52/trip.")
+    result = compute("Which route faces the biggest % increase in fares in 2026?", [fares], None)
+    ranked = result.calls[-1]
+    assert ranked.name == "highest" and ranked.result == pytest.approx(13.12, abs=0.01)
+    assert "Island loop" in ranked.formula and len(result.calls) == 4
+    # a level asked for, not a change: the levels of that year are ranked
+    level = compute("Which route has the highest fare in 2026?", [fares], None)
+    assert [c.name for c in level.calls] == ["highest"] and level.calls[0].result == pytest.approx(10.15)

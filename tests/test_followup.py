@@ -44,3 +44,9 @@ def test_the_source_a_question_cites_is_not_the_name_a_follow_up_swaps():
     previous = "According to the Ferry Board, how many Kell Ferries sailings ran in Q2 2025?"
     assert rewrite("What about Brask Lines?", previous) == \
         "According to the Ferry Board, how many Brask Lines sailings ran in Q2 2025?"
+
+
+def test_a_word_capitalised_only_because_it_opens_the_question_is_not_the_name_a_follow_up_swaps():
+    assert rewrite("what about Osterby Grain?", "Avg milling fee at Brannock Mills in H1 2025?") == \
+        "Avg milling fee at Osterby Grain in H1 2025?"
+    assert rewrite("and Osterby?", "Brannock milling fee in H1 2025?") == "Osterby milling fee in H1 2025?"

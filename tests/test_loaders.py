@@ -203,3 +203,18 @@ def test_an_html_heading_is_one_markdown_heading_line(tmp_path):
     page.write_text("<html><body><h2>Leakage <em>ranking</em> 2024</h2><ol><li>Corrin Bay Water — 15.2%</li></ol>"
                     "</body></html>")
     assert "## Leakage ranking 2024\n" in load_file(page).text
+
+
+def test_a_price_per_unit_in_a_header_goes_with_each_figure(tmp_path):
+    """'(EUR/MWh)' and '(ct/kWh)' are units of price: each cell is written with its unit and joined to its column's
+    name, so a month's line states every price as a figure of its own column."""
+    md = tmp_path / "grain.md"
+    md.write_text("| Month | Barley 2025 (EUR/t) | Bread price 2025 (ct/loaf) | Milled 2025 (t) |\n|---|--:|--:|--:|\n"
+                  "| March | 212.5 | 84.0 | 1,210 |\n")
+    text = load_file(md).text
+    # a month under a column of a year is that year's month ('Barley March 2025')
+    assert "March: Barley March 2025 was €212.5/t; Bread price March 2025 was 84.0 ct/loaf; Milled March 2025 was " \
+           "1,210 t." in text
+    from copilot.numbers import extract_numbers
+    assert [(n.value, n.unit) for n in extract_numbers(text) if n.kind == "money"] == [(212.5, "EUR/t"),
+                                                                                       (84.0, "ct/loaf")]

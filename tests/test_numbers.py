@@ -8,6 +8,9 @@ from copilot.periods import find_periods, format_period, overlaps, sort_key, wit
 
 @pytest.mark.parametrize("text,value,kind,unit", [
     ("€450 per MWh", 450, "money", "EUR/MWh"),
+    ("30.5 euro cents per kWh", 30.5, "money", "ct/kWh"),  # a hundredth of a currency is its own unit
+    ("8.4 ct/kWh", 8.4, "money", "ct/kWh"),
+    ("a fare of 95 cents", 95, "money", "ct"),
     ("$4,200/t", 4200, "money", "USD/t"),
     ("¥350,000", 350_000, "money", "JPY"),
     ("RMB 1.2 million", 1.2e6, "money", "CNY"),
