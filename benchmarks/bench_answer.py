@@ -1,5 +1,5 @@
 """Answers on the embedded model, the copilot beside a plain LangChain chain (top chunks stuffed into one prompt, the
-same model and retriever) in the same run, on nine question sets:
+same model and retriever) in the same run, on eleven question sets:
 - dev: the bundled corpus's questions;
 - corpus2: offshore wind (its failures were read while developing);
 - corpus3: pharmaceutical cold-chain logistics (written by a helper who had not read the code; its failures were
@@ -11,11 +11,12 @@ same model and retriever) in the same run, on nine question sets:
 - corpus7: the green-coffee trade (written by a fifth helper; its failures were read in a later session);
 - corpus8: cement and construction aggregates (written by a sixth helper; measured once unseen, then read);
 - corpus9: salmon farming and seafood exports (written by a seventh helper; measured once unseen, then read);
-- corpus10: hotels and tourism (written by an eighth helper, and kept unseen).
+- corpus10: hotels and tourism (written by an eighth helper; measured once unseen, then read);
+- corpus11: public EV charging (written by a ninth helper; measured once unseen, then read).
 For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean prompt tokens and the
 prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus10]
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus11]
 Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 

@@ -1295,6 +1295,13 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
     if not frame.intents:  # a change of one party: computed where a source gives its two levels, else stated
         plans = _move_plans(frame, facts, frame.moved)
     else:
+        if set(frame.intents) & {"difference", "pct_change"} and len(frame.periods) == 1 and ".." in frame.periods[0]:
+            # 'the change between August 2024 and August 2025', where the sources state each month and not the
+            # stretch: a change from the first to the last
+            ends = frame.periods[0].split("..")
+            if not any(_same_period(f, frame.periods[0]) for f in facts) and all(
+                    any(_same_period(f, end) for f in facts) for end in ends):
+                frame = replace(frame, periods=ends, span="")
         plans = rules_plans(frame, facts, knowledge)
         if not plans and set(frame.intents) <= {"difference", "pct_change"}:
             plans = _move_plans(frame, facts, frame.intents)

@@ -197,7 +197,8 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
                       # states, and all of two
                       + (1.0 if len(periods) >= 2 and len(stated[i]) == len(set(periods)) else 0.0)
                       + (1.0 if any(_stem(m.group(1)) in counted for m in _COUNTED.finditer(s)) else 0.0))
-    best = max(range(len(parts)), key=lambda i: scores[i])
+    # (a heading is kept with a line under it, never alone: it is not the best line itself)
+    best = max((i for i in range(len(parts)) if not is_heading(parts[i])), key=lambda i: scores[i], default=0)
     figured = [i for i in range(len(parts)) if figures[i] and scores[i] >= 1.0]
     # (that sentence speaks of what is asked: '41 hotels at 30 June 2025' is no answer to a question on revenue)
     dated = [i for i in figured if stated[i] and worded[i]]
@@ -258,6 +259,8 @@ def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = ""
         text = withhold_instructions(c.text.split(' It says: "')[0])  # a row's quote is for people, not the prompt
         if question and passage_tokens and c.kind == "text":
             text = passage(text, question, passage_tokens, weights)
+        if not text.strip() and (out or hit is not hits[-1]):  # nothing left of it to show (a note withheld)
+            continue
         cost = count_tokens(text) + 12
         if out and used + cost > budget_tokens:
             continue

@@ -657,3 +657,13 @@ def test_the_biggest_increase_in_a_year_ranks_each_table_lines_change_over_the_y
     # a level asked for, not a change: the levels of that year are ranked
     level = compute("Which route has the highest fare in 2026?", [fares], None)
     assert [c.name for c in level.calls] == ["highest"] and level.calls[0].result == pytest.approx(10.15)
+
+
+def test_a_change_between_two_months_a_year_apart_is_from_the_first_to_the_last():
+    bread = source(0, "#### Table 1: Bread prices by month\n"
+                      "August: Loaf price August 2025 was 30.2 ct/loaf; Loaf price August 2024 was 31.5 ct/loaf.\n"
+                      "July: Loaf price July 2025 was 29.9 ct/loaf; Loaf price July 2024 was 31.3 ct/loaf.")
+    calls = compute("How much did the loaf price change between August 2024 and August 2025, in cents and in "
+                    "percent?", [bread], None).calls
+    assert [c.name for c in calls] == ["difference", "pct_change"]
+    assert calls[0].result == pytest.approx(-1.3) and calls[1].result == pytest.approx(-4.127, abs=0.001)

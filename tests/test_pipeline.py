@@ -328,3 +328,13 @@ def test_a_passage_matches_a_name_as_written_not_by_its_stem():
             "of which storage and other: Q2 2025 was NOK 21.3 million; Q1 2025 was NOK 18.5 million.")
     got = passage(text, "What revenue did Brightline Freight report for Q2 2025?", 45)
     assert "Revenue: Q2 2025 was NOK 91.4 million" in got and "freighting" not in got  # 'freighting' is not the name
+
+
+def test_a_passage_is_never_its_heading_alone():
+    from copilot.pipeline import passage
+
+    text = ("#### Table 2 - Brannock Mills key figures (GBP million unless otherwise stated)\n"
+            "Flour sold: Q3 2025 was 41,200 t; Q2 2025 was 39,800 t; Q3 2024 was 37,100 t; 9M 2025 was 118,400 t.\n"
+            "Bakery contracts: Q3 2025 was 212 units; Q2 2025 was 205 units; Q3 2024 was 188 units; 9M 2025 was 212.")
+    cut = passage(text, "Brannock Mills avg margin per sack in Q3 2025?", 40)
+    assert cut.startswith("#### Table 2") and "Q3 2025 was" in cut
