@@ -22,7 +22,7 @@ from langchain_core.runnables import RunnableLambda
 from copilot.audit import audit_answer, off_period, trim_invented
 from copilot.citations import render_citations
 from copilot.compute import (Frame, calculation_citation, compute, expansion, named_entities, read_question,
-                             restore_names, written_as_names, _mentions)
+                             restore_names, written_as_names, _is_demonym, _mentions)
 from copilot.errors import CopilotError, EmptyCorpus
 from copilot.numbers import extract_numbers, is_signed_kind, numbers_match
 from copilot.periods import expand, find_periods, find_range, format_period, overlaps, within, year_of
@@ -185,7 +185,9 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
         hits = {t if t in wanted else next((w for w in wanted if _stem(w) == _stem(t)), t) for t in set(toks)
                 if t in wanted or _stem(t) in stems}
         said = set(re.findall(r"[a-z][\w-]*", s.lower().replace("'s", "")))
-        hits -= {w for w in hits if w in written and not written[w] & said}
+        hits -= {w for w in hits if w in written and not written[w] & said and not any(
+            _is_demonym(x.title()) and any(y.startswith(x[:max(5, len(x) - 3)]) for y in said) for x in written[w])}
+        # ('Ethiopian' coffee is the 'Ethiopia' line's)
         credit.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits) if t in named))
         # the name counts once more, in proportion to how much of it the sentence gives ('Kestrel railed' is a
         # third of 'Kestrel Rail Freight'); 'It is expanding ...' is scored as if it named its previous sentence's

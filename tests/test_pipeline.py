@@ -338,3 +338,13 @@ def test_a_passage_is_never_its_heading_alone():
             "Bakery contracts: Q3 2025 was 212 units; Q2 2025 was 205 units; Q3 2024 was 188 units; 9M 2025 was 212.")
     cut = passage(text, "Brannock Mills avg margin per sack in Q3 2025?", 40)
     assert cut.startswith("#### Table 2") and "Q3 2025 was" in cut
+
+
+def test_a_peoples_adjective_in_the_question_picks_its_places_line_of_a_table():
+    from copilot.pipeline import passage
+
+    text = ("#### Tea auctions by origin, Q2 2025 (tonnes)\nIndia: Q2 2025 was 8,400 t; Q2 2024 was 8,100 t.\n"
+            "Sri Lanka: Q2 2025 was 6,300 t; Q2 2024 was 6,900 t.\nMalawi: Q2 2025 was 2,200 t; Q2 2024 was 2,000 t.\n"
+            "Kenya: Q2 2025 was 5,150 t; Q2 2024 was 4,800 t.")
+    cut = passage(text, "How many tonnes of Kenyan tea were auctioned in Q2 2025?", 40)
+    assert "Kenya: Q2 2025 was 5,150 t" in cut and "India" not in cut
