@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from copilot.errors import LLMUnavailable, ToolInputError
 from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_currency_code, rescale,
-                             is_signed_kind, numbers_match, sentences_under_headings, unit_of_text)
+                             is_signed_kind, numbers_match, sentences_under_headings, unit_of_text, _MONTH_STEMS)
 from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, shift, sort_key,
                              title_period, within,
                              year_of)
@@ -155,13 +155,11 @@ _OPENER = re.compile(r"[A-Z][a-z]+(?:ing|ed)|Give|List|Name|Show|Tell|State|Calc
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;(]\s+|\n\s*(?:[-*•#]+\s*)?|^\s*[-*•#]+\s*)$")
 
 
-_MONTH_STEMS = {m[:3].lower() for m in MONTHS}
-
-
 def written_as_names(question: str, texts: list[str]) -> dict[str, str]:
     """The question's words that the given passages only ever write as names, capitalised and not only at a
     sentence's start ('solvik' -> 'Solvik', 'kera' -> 'KERA'): an analyst types 'solvik ebitda margin q3 25'."""
     out = {}
+    asked = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
     for word in dict.fromkeys(re.findall(r"[A-Za-z][a-z]{2,}|[A-Za-z]{3,}", question)):
         low = word.lower()
         if low in _STOP or low in UNITS or low in _COMPARISON_ABBREVIATIONS or low[:3] in _MONTH_STEMS:
@@ -170,7 +168,6 @@ def written_as_names(question: str, texts: list[str]) -> dict[str, str]:
         # (a word opening a sentence or a table's line is capitalised whatever it is: 'Household price 2025')
         # (a word inside another's name is not a name of its own: 'energy' in 'the Kestrian Energy Regulator', unless
         # the question gives the name's words before it: 'voltmark energie')
-        asked = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
         mid = [f for f, start, t in forms if not _SENTENCE_START.search(t[:start])
                and (not (prev := re.search(r"\b([A-Z][\w-]*)\s+$", t[:start])) or prev.group(1).lower() in asked)]
         if mid and all(f[0].isupper() for f, _, _ in forms) and all(f == mid[0] for f in mid):
@@ -242,6 +239,12 @@ _NOT_DEMONYMS = {"clean", "median", "urban", "suburban", "human", "ocean", "vete
                  "accomplish", "abolish", "punish", "relish", "cherish", "flourish", "nourish", "perish", "vanish"}
 
 
+def demonym_stem(word: str) -> str:
+    """What a people's adjective shares with its place's name: 'Ethiop' of 'Ethiopian' (Ethiopia), 'Kenya' of
+    'Kenyan'."""
+    return word[:max(5, len(word) - 3)]
+
+
 def _is_demonym(word: str) -> bool:
     """'German', 'Korean', 'Ethiopian', 'Japanese', 'Danish': the adjective of a place's name."""
     return re.fullmatch(r"[A-Z][a-z]{2,}(?:ian|ean|an|ese|ish)", word) is not None and word.lower() not in _NOT_DEMONYMS
@@ -259,7 +262,7 @@ def _mentions(text: str, name: str, knowledge: CorpusKnowledge) -> bool:
         if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w])", text, flags):
             return True
     if _is_demonym(name):  # 'Ethiopian' coffee is Ethiopia's, 'German' arrivals Germany's
-        stem = name[:max(5, len(name) - 3)]
+        stem = demonym_stem(name)
         if re.search(r"(?<![\w-])" + re.escape(stem) + r"[a-z]{0,3}(?![\w])", text):
             return True
     if _initials_match(text, name):
@@ -908,6 +911,14 @@ def _growth(plan: Plan) -> float:
     return plan.args["a"] - plan.args["b"]
 
 
+def _stated_ends(span: str, facts: list[Fact]) -> list[str] | None:
+    """The first and last period of a stretch ('2025-04..2025-09'), where some figure states each; else None."""
+    ends = span.split("..")
+    if len(ends) == 2 and all(any(_same_period(f, end) for f in facts) for end in ends):
+        return ends
+    return None
+
+
 def _rank_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> list[Plan]:
     """'Which ... had the highest (lowest) X?': one figure of the best-fitting measure per party (a table row's
     entity, or a table line's label), of the asked period, ranked; a change asked about ranks the stated changes."""
@@ -924,11 +935,11 @@ def _rank_plans(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> 
             _same_period(f, str(int(frame.periods[0]) - 1)) for f in facts if f.entity or _row_label(f)):
         # 'the biggest increase in 2026', where the rows state 2025 and 2026: the change over the year before
         frame = replace(frame, periods=[str(int(frame.periods[0]) - 1), frame.periods[0]])
-    elif gain and len(frame.periods) == 1 and ".." in frame.periods[0] and all(
-            any(_same_period(f, end) for f in facts if f.entity or _row_label(f)) for end in frame.periods[0].split("..")):
+    elif gain and len(frame.periods) == 1 and (
+            ends := _stated_ends(frame.periods[0], [f for f in facts if f.entity or _row_label(f)])):
         # 'which grew fastest between April and September', rows stating each month: the change from the first
         # month to the last
-        frame = replace(frame, periods=frame.periods[0].split(".."))
+        frame = replace(frame, periods=ends)
     if len(frame.periods) >= 2 and gain:
         # 'which grew fastest from 2023 to 2024?': each party's change over the two periods, by code; the fastest
         # first ('slowest': the slowest first). A percent measure ('the biggest gain in occupancy') changes in
@@ -1295,13 +1306,12 @@ def compute(question: str, sources: list[Citation], llm, knowledge: CorpusKnowle
     if not frame.intents:  # a change of one party: computed where a source gives its two levels, else stated
         plans = _move_plans(frame, facts, frame.moved)
     else:
-        if set(frame.intents) & {"difference", "pct_change"} and len(frame.periods) == 1 and ".." in frame.periods[0]:
+        if set(frame.intents) & {"difference", "pct_change"} and len(frame.periods) == 1 and \
+                (ends := _stated_ends(frame.periods[0], facts)) and \
+                not any(_same_period(f, frame.periods[0]) for f in facts):
             # 'the change between August 2024 and August 2025', where the sources state each month and not the
             # stretch: a change from the first to the last
-            ends = frame.periods[0].split("..")
-            if not any(_same_period(f, frame.periods[0]) for f in facts) and all(
-                    any(_same_period(f, end) for f in facts) for end in ends):
-                frame = replace(frame, periods=ends, span="")
+            frame = replace(frame, periods=ends, span="")
         plans = rules_plans(frame, facts, knowledge)
         if not plans and set(frame.intents) <= {"difference", "pct_change"}:
             plans = _move_plans(frame, facts, frame.intents)

@@ -22,7 +22,7 @@ from langchain_core.runnables import RunnableLambda
 from copilot.audit import audit_answer, off_period, trim_invented
 from copilot.citations import render_citations
 from copilot.compute import (Frame, calculation_citation, compute, expansion, named_entities, read_question,
-                             restore_names, written_as_names, _is_demonym, _mentions)
+                             restore_names, written_as_names, demonym_stem, _is_demonym, _mentions)
 from copilot.errors import CopilotError, EmptyCorpus
 from copilot.numbers import extract_numbers, is_signed_kind, numbers_match
 from copilot.periods import expand, find_periods, find_range, format_period, overlaps, within, year_of
@@ -186,7 +186,7 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
                 if t in wanted or _stem(t) in stems}
         said = set(re.findall(r"[a-z][\w-]*", s.lower().replace("'s", "")))
         hits -= {w for w in hits if w in written and not written[w] & said and not any(
-            _is_demonym(x.title()) and any(y.startswith(x[:max(5, len(x) - 3)]) for y in said) for x in written[w])}
+            _is_demonym(x.title()) and any(y.startswith(demonym_stem(x)) for y in said) for x in written[w])}
         # ('Ethiopian' coffee is the 'Ethiopia' line's)
         credit.append(sum((weights or {}).get(t, 1.0) for t in sorted(hits) if t in named))
         # the name counts once more, in proportion to how much of it the sentence gives ('Kestrel railed' is a
@@ -261,7 +261,7 @@ def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = ""
         text = withhold_instructions(c.text.split(' It says: "')[0])  # a row's quote is for people, not the prompt
         if question and passage_tokens and c.kind == "text":
             text = passage(text, question, passage_tokens, weights)
-        if not text.strip() and (out or hit is not hits[-1]):  # nothing left of it to show (a note withheld)
+        if not text.strip() and (out or hit is not hits[-1]):  # nothing left of it to show (only headings)
             continue
         cost = count_tokens(text) + 12
         if out and used + cost > budget_tokens:
