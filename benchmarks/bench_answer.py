@@ -12,11 +12,12 @@ same model and retriever) in the same run, on eleven question sets:
 - corpus8: cement and construction aggregates (written by a sixth helper; measured once unseen, then read);
 - corpus9: salmon farming and seafood exports (written by a seventh helper; measured once unseen, then read);
 - corpus10: hotels and tourism (written by an eighth helper; measured once unseen, then read);
-- corpus11: public EV charging (written by a ninth helper; measured once unseen, then read).
+- corpus11: public EV charging (written by a ninth helper; measured once unseen, then read);
+- corpus12: a dairy market (written by a tenth helper; measured once unseen, then read).
 For each: correctness, p50/p95 latency, time to first token, time to first feedback, mean prompt tokens and the
 prompt-cache hit.
 
-Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus11]
+Usage: python benchmarks/bench_answer.py [--dev path/to/dev.jsonl] [--only dev|corpus2|...|corpus12]
 Writes benchmarks/results/answer.json and an eval report per set (eval-<set>.md/.json/-latency.png).
 """
 
@@ -34,7 +35,7 @@ def _corpus(name: str) -> tuple[list[Path], Path]:
     return [folder / "docs", folder / "tables"], folder / "questions.jsonl"
 
 
-SETS = {"dev": ([ROOT / "corpus"], None)} | {f"corpus{i}": _corpus(f"corpus{i}") for i in range(2, 12)}
+SETS = {"dev": ([ROOT / "corpus"], None)} | {f"corpus{i}": _corpus(f"corpus{i}") for i in range(2, 13)}
 
 
 def run_set(name: str, paths: list[Path], questions: Path, llm) -> dict:

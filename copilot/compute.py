@@ -97,8 +97,9 @@ _POINTS = re.compile(r"\bpercentage[- ]points?\b|\bpp\b|\bppts?\b|\bbasis points
 #: Growth asked for against a year before: 'year on year', 'y/y', 'versus the same quarter a year earlier'.
 _YEAR_ON_YEAR = re.compile(r"\b(?:year[- ]on[- ]year|year[- ]over[- ]year|y/y|yoy|(?:than|from|on|versus|vs\.?|"
                            r"compared (?:with|to)|against)\s+(?:the same \w+ (?:of |in )?)?(?:a|one|the) year "
-                           r"(?:earlier|before|ago)|(?:than|from|on|versus|vs\.?|compared (?:with|to)|against)\s+the "
-                           r"same (?:quarter|month|half|period) (?:of |in )?(?:the previous|the prior|last) year|"
+                           r"(?:earlier|before|ago)|(?:than|from|on|versus|vs\.?|compared (?:with|to)|against)\s+"
+                           r"(?:the\s+)?same (?:quarter|month|half|period) (?:of |in )?"
+                           r"(?:the previous|the prior|last) year|"
                            r"(?:than|from|on|versus|vs\.?|compared (?:with|to)|against)\s+the (?:previous|prior|"
                            r"preceding) (?:fiscal |financial )?year)\b",
                            re.I)
@@ -189,9 +190,9 @@ def named_entities(text: str, proper_only: bool = False, known: frozenset[str] =
     (lowercase) the stored passages write as a name ('Solvik share of all charge points?')."""
     names = []
     months = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS}
-    # a currency's code before its amount is not a name ('TVD 184.6 million', 'VMK 1.05')
-    # ('TVD 184.6 million', 'VMK 1.05'), nor before its scale ('in KSK million')
-    text = re.sub(r"\b[A-Z]{3}(?=\s?\d|\s+(?:thousand|million|billion|trillion|mn|bn|m)\b)"
+    # a currency's code before its amount is not a name ('TVD 184.6 million', 'VMK 1.05'), nor before its scale
+    # ('in KSK million') or a unit it is paid per ('TVC per tonne', 'NOK/t')
+    text = re.sub(r"\b[A-Z]{3}(?=\s?\d|\s+(?:thousand|million|billion|trillion|mn|bn|m)\b|\s+per\s+[a-z]|/[a-z])"
                   r"(?!\s?(?:19|20)\d\d\b(?![.,]\d))",
                   lambda m: " " * 3 if is_currency_code(m.group(0)) else m.group(0), text)
     for m in _NAME.finditer(text):
@@ -313,7 +314,7 @@ class Fact:
         who = self.entity or who or ", ".join(self.names[:1])
         when = ", ".join(format_period(p) for p in self.periods[:1])
         hedge = {"approx": "about ", "below": "below ", "above": "above "}.get(self.qualifier, "")
-        head = ", ".join(x for x in (who, when) if x)
+        head = ", ".join(dict.fromkeys(x for x in (who, when) if x))  # (a month ranked is its own party)
         return f"{head}: {hedge}{format_number(self.value, self.unit)}" if head else format_number(self.value, self.unit)
 
 
@@ -369,12 +370,21 @@ _DELIM = re.compile(r"[,;:()]|\b(?:while|whereas|but|and|against|versus|vs\.?|co
 
 
 def _clause(sentence: str, start: int, end: int) -> str:
-    """The part of a sentence around a figure: split at commas, semicolons, colons, brackets and 'while/whereas/but/and'."""
-    marks = list(_DELIM.finditer(sentence))
+    """The part of a sentence around a figure: split at commas, semicolons, colons, brackets and 'while/whereas/but/
+    and'. A bracket that only names a period again is part of the period before it ('Q1 FY2025/26 (Apr-Jun 2025) was
+    14.6 thousand tonnes')."""
+    aliases = {i for m in re.finditer(r"(?<=\w)\s*\(([^()]{3,40})\)", sentence)
+               if m.end() <= start and _only_period(m.group(1)) for i in (m.start(1) - 1, m.end(1))}
+    marks = [m for m in _DELIM.finditer(sentence) if m.start() not in aliases]
     lo = max([0] + [m.end() for m in marks if m.end() <= start])
     hi = min([len(sentence)] + [m.start() for m in marks if m.start() >= end])
     clause = sentence[lo:hi]
     return clause if len(clause.split()) >= 3 else sentence
+
+
+def _only_period(text: str) -> bool:
+    found = find_periods(text)
+    return len(found) == 1 and len(found[0].text) >= len(text.strip()) - 2
 
 
 #: A sentence's opening time phrase, which dates the whole sentence.
@@ -494,10 +504,35 @@ class Frame:
     moved: list[str] = field(default_factory=list)  # a change of one party asked about ('by how many euros will
     # the fee rise?'): computed only where a source gives the two levels ('from €2,400 to €2,950')
     per: tuple[str, str] = ("", "")  # a rate of two measures of one party ('how many passengers per flight')
+    per_units: tuple[str, str] = ("", "")  # their units, where the question names a measure by its unit ('tonnes
+    # of green coffee per tonne of roasted coffee': per = ('green', 'roasted'), per_units = ('t', 't'))
 
     def weigh(self, facts: list["Fact"]) -> None:
         labels = [{x[:5] for x in re.findall(r"[a-z][a-z-]+", (f.about + " " + f.entity).lower())} for f in facts]
         self.weights = {w: 1.0 / (1 + sum(w[:5] in have for have in labels)) for w in self.words}
+
+
+def _measures(question: str, top: str, bottom: str) -> tuple[str, str, tuple[str, str]]:
+    """A rate's two measures where the question names them by their unit ('tonnes of green coffee ... per tonne
+    of roasted coffee'): the words after 'of' that tell the two apart, each with its unit; the words as they were
+    elsewhere."""
+    def after(word: str) -> list[str]:
+        m = re.search(rf"\b{re.escape(word)}\s+of\s+((?:[a-z][a-z-]+\s*){{1,3}})", question)
+        words = []
+        for w in (m.group(1).split() if m else []):
+            if w in _STOP or w in _QUESTION_WORDS:
+                break
+            words.append(w)
+        return words
+
+    if not (UNITS.get(top) or UNITS.get(bottom)):
+        return top, bottom, ("", "")
+    ups, downs = after(top), after(bottom)
+    up = next((w for w in ups if w not in downs), "")
+    down = next((w for w in downs if w not in ups), "")
+    if not up and not down:
+        return top, bottom, ("", "")
+    return (up or top, down or bottom, (UNITS.get(top, "") if up else "", UNITS.get(bottom, "") if down else ""))
 
 
 def read_question(question: str, default_year: str | None = None, known: frozenset[str] = frozenset()) -> Frame:
@@ -542,8 +577,9 @@ def read_question(question: str, default_year: str | None = None, known: frozens
         before = re.findall(r"[a-z][a-z-]+", question[:question.lower().rfind(" per ")].lower())
         top = per.groupdict().get("top") or next((w for w in reversed(before) if w not in _STOP and len(w) > 2), "")
         if top and top not in _STOP - set(UNITS):
+            top, bottom, units = _measures(question, top, per.group("bottom").lower())
             return Frame(question, ["ratio"], periods, names, unit, premise, words, span=span,
-                         per=(top, per.group("bottom").lower()))
+                         per=(top, bottom), per_units=units)
     if intents and intents[0] in _PAIRED and len(periods) < 2 and len(names) < 2 and \
             not re.search(r"\b(?:than|versus|vs\.?|compared (?:with|to)|and)\b", question, re.I):
         # a change or a comparison of one party in one period is stated, not computed ('by how much did X rise?')
@@ -1012,24 +1048,34 @@ def _row_label(fact: Fact) -> str:
     return m.group(1) if m else ""
 
 
+def _of_measure(facts: list[Fact], frame: Frame, side: int) -> list[Fact]:
+    """The figures of one side of a rate: of a series named by its word, or stated in it as a unit; where the
+    question names the measure by its unit too, of that unit and named by that word."""
+    word, unit = frame.per[side], frame.per_units[side]
+    stems = {w[:5] for w in (_REVENUE if word in _REVENUE else (word,))}
+
+    def named(f: Fact) -> bool:
+        return any(w[:5] in stems for w in re.findall(r"[a-z]+", f"{f.series} {f.about} {_row_label(f)} {f.unit}"
+                                                       .lower().replace("_", " ")))
+
+    out = [f for f in facts if f.kind not in ("percent", "points", "bp")]
+    if unit:
+        return [f for f in out if f.unit and _unit_fits(f.unit, unit) and named(f)]
+    unit = UNITS.get(word, "")
+    return [f for f in out if (unit and f.unit and _unit_fits(f.unit, unit)) or named(f)]
+
+
 def _per_plan(frame: Frame, facts: list[Fact], knowledge: CorpusKnowledge) -> Plan | None:
     """One party's rate: the figure of the measure before 'per' over the figure of the one after it, both for the
     question's name and period (passengers per flight = passengers / flights)."""
-    def measure(word: str) -> list[Fact]:  # figures of a series named by the word, or stated in it as a unit
-        stems, unit = {w[:5] for w in (_REVENUE if word in _REVENUE else (word,))}, UNITS.get(word, "")
-        return [f for f in facts if f.kind not in ("percent", "points", "bp") and (
-            (unit and f.unit and _unit_fits(f.unit, unit)) or
-            any(w[:5] in stems for w in re.findall(r"[a-z]+", f"{f.series} {f.about} {_row_label(f)} {f.unit}".lower()
-                                                   .replace("_", " "))))]
-
     period = frame.periods[0] if frame.periods else None
     loose = replace(frame, unit="")  # 'how many passengers' asks no unit of the flights
     tries = [(n, facts) for n in frame.names or [None]]
     # a party's own report states its figures naming no one ('EBITDA: Q2 2025 was ...' in Halvard's interim report)
     tries += [(None, [f for f in facts if _mentions(f.subject, n, knowledge)]) for n in frame.names]
     for name, pool in tries:
-        top = _pick([f for f in measure(frame.per[0]) if f in pool], loose, name, period, knowledge)
-        bottom = _pick([f for f in measure(frame.per[1]) if f in pool], loose, name, period, knowledge,
+        top = _pick([f for f in _of_measure(facts, frame, 0) if f in pool], loose, name, period, knowledge)
+        bottom = _pick([f for f in _of_measure(facts, frame, 1) if f in pool], loose, name, period, knowledge,
                        exclude=(top,))
         if top is None or bottom is None or top.periods != bottom.periods and top.entity and bottom.entity:
             continue
@@ -1106,6 +1152,12 @@ def validate(name: str, args: dict[str, float], frame: Frame, facts: list[Fact],
             f = found[0]
             where = f.label()
             raise ToolInputError(f"input {arg}={args[arg]:g} is stated for {where}, not for what the question asks")
+        side = {"a": 0, "b": 1}.get(arg) if name == "ratio" and frame.per[0] else None
+        if side is not None:  # a rate's input is a figure of its own measure ('tonnes of green coffee bought',
+            # not the tonnes of roasted coffee shipped)
+            fitting = [f for f in fitting if f in _of_measure(facts, frame, side)]
+            if not fitting:
+                raise ToolInputError(f"input {arg}={args[arg]:g} is not a figure of {frame.per[side]}")
         inputs[arg] = fitting[0]
     levels = [f for a, f in inputs.items() if a not in ("pct",)]
     asked = list(dict.fromkeys(frame.periods))
@@ -1214,6 +1266,10 @@ def make_call(name: str, args: dict[str, float], inputs: dict[str, Fact], chosen
         # bottom, at the prefix that reads best (23.94 kWh), not a multiple
         result, unit = rescale(result, top.unit)
         unit = f"{unit}/{bottom.unit}" if bottom.unit else unit
+    elif name == "ratio" and top and bottom and _is_currency(top.unit) and "/" not in top.unit and \
+            re.fullmatch(r"[A-Za-z]{1,4}", bottom.unit or "") and not bottom.unit.endswith("s") and \
+            bottom.unit != top.unit:
+        unit = f"{top.unit}/{bottom.unit}"  # money over a measure: a price per its unit ('TVC 33,680/t')
     rate = name == "ratio" and unit != "x"
 
     def shown(arg: str, value: float) -> str:

@@ -148,8 +148,11 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
     """Every figure in ``text`` (citation markers ignored), with its unit. Years and days of dates typed apart."""
     clean = strip_citations(text)
     out: list[Number] = []
+    taken = 0  # the end of a price per a number of units ('TVC 461.9/100kg'): its '100' is no figure of its own
     for m in _NUMBER.finditer(clean):
         start = m.start()
+        if start < taken:
+            continue
         if start > 0 and (clean[start - 1].isalnum() or clean[start - 1] in "._") and not (m.group("neg") or m.group("cur")):
             continue  # inside a word or identifier (Q4, v2.1)
         if re.match(r"\d{2}\b", clean[start:]) and re.search(r"(?:(?<!\d)(?:19|20)\d\d|\bFY\d\d)/$", clean[:start], re.I):
@@ -196,11 +199,13 @@ def extract_numbers(text: str, words: bool = False) -> list[Number]:
             kind, unit = "percent", "%"
         elif currency:
             kind, unit = "money", currency
-            per = re.match(r"^\s?(?:/|per\s)\s?([A-Za-z][A-Za-z0-9]*)", clean[end:])
-            if per and (unit_of_text(per.group(1)) or per.group(1) in ("share", "unit", "barrel", "tonne", "kg")
+            per = re.match(r"^\s?(?:/|per\s)\s?(\d{1,4}\s?)?([A-Za-z][A-Za-z0-9]*)", clean[end:])
+            if per and (unit_of_text(per.group(2)) or per.group(2) in ("share", "unit", "barrel", "tonne", "kg")
                         or per.group(0).lstrip().startswith("/")):  # '84 ct/loaf': a slash makes any word a unit
-                unit = f"{currency}/{unit_of_text(per.group(1)) or per.group(1)}"
+                count = (per.group(1) or "").strip()  # 'per 100 kg'
+                unit = f"{currency}/{count}{unit_of_text(per.group(2)) or per.group(2)}"
                 end += per.end()
+                taken = end
         else:
             kind = "quantity"
             unit = unit_of_text(clean[end:])

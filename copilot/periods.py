@@ -1,8 +1,10 @@
 """Periods in text, questions and table headers, normalised to one code each.
 
 Codes: ``2025`` (year), ``2025-11`` (month), ``2025-11-03`` (date), ``2025-Q3`` (quarter), ``2025-H1`` (half),
-``FY2025`` (fiscal year, compared as the calendar year of the same number), ``A..B`` (a range). A month or quarter
-named without a year is ``*-11`` / ``*-Q3`` until a year from its context resolves it.
+``FY2025`` (fiscal year, compared as the calendar year of the same number), ``FY2025/26`` and ``FY2025/26-H1`` (a
+fiscal year across two calendar years and its halves and quarters: compared only with periods of such a year, since
+which months it holds is the source's to say), ``A..B`` (a range). A month or quarter named without a year is
+``*-11`` / ``*-Q3`` until a year from its context resolves it.
 """
 
 from __future__ import annotations
@@ -40,11 +42,42 @@ def _fy_year(m: re.Match) -> str:
     return raw if len(raw) == 4 else "20" + raw
 
 
+#: A fiscal year across two calendar years: 'FY2025/26', 'FY25/26', 'fiscal 2025-26', 'financial year 2024/25'.
+_FY_SPLIT = (r"(?:fy\s?'?|(?:the\s+)?financial\s+year\s+|(?:the\s+)?fiscal(?:\s+year)?\s+)(?P<a>(?:19|20)?\d{2})\s?"
+             r"[/\u2013-]\s?(?P<b>(?:19|20)?\d{2})\b")
+_PART = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
+def _fy_split(m: re.Match) -> str | None:
+    """'FY2025/26' for the two years of a fiscal year, where the second follows the first; else None."""
+    a, b = m.group("a"), m.group("b")
+    a = a if len(a) == 4 else "20" + a
+    if int(b[-2:]) != (int(a) + 1) % 100:
+        return None
+    g = m.groupdict()
+    part = ""
+    if g.get("h"):
+        part = f"-H{g['h']}"
+    elif g.get("q"):
+        part = f"-Q{g['q']}"
+    elif g.get("o"):
+        part = f"-{'H' if g['unit'].lower() == 'half' else 'Q'}{_PART[g['o'].lower()]}"
+    if part.startswith("-H") and part[2] not in "12":
+        return None
+    return f"FY{a}/{b[-2:]}{part}"
+
+
 _MONTH_JOIN = r"\s*(?:to|through|thru|until|till|[-\u2013\u2014/])\s*"
 _N_MONTHS = {"three": 3, "3": 3, "six": 6, "6": 6, "nine": 9, "9": 9, "twelve": 12, "12": 12}
 
 # Most specific first; each match consumes its span so '2025' inside 'Q3 2025' is not also a year.
 _PATTERNS: list[tuple[str, re.Pattern]] = [
+    # a half or quarter of a fiscal year across two calendar years: 'H1 FY2025/26', 'the first half of FY2024/25',
+    # 'Q2 FY25/26', 'FY2025/26 H1'; the year alone
+    ("fy_split", re.compile(r"\b(?:h(?P<h>[12])|q(?P<q>[1-4])|(?P<o>first|second|third|fourth)[-\s](?P<unit>half|"
+                            r"quarter))(?:\s+of)?(?:\s+(?:the|its))?\s*[-/ ]?\s*" + _FY_SPLIT, re.I)),
+    ("fy_split", re.compile(r"\b" + _FY_SPLIT + r"\s*[-/ ]?\s*(?:h(?P<h>[12])|q(?P<q>[1-4]))\b", re.I)),
+    ("fy_split", re.compile(r"\b" + _FY_SPLIT, re.I)),
     # a stretch of months read as one period: 'April to June 2025' is Q2 2025, 'between July and September 2025' Q3,
     # 'December 2024 to February 2025' a range; 'July and September 2025' (two months) is not one
     ("month_range", re.compile(r"\b(?:(?P<between>between)\s+)?(?P<m1>" + _MONTH_RE + r")(?:\s+(?P<y1>" + _YEAR
@@ -120,6 +153,8 @@ def _month_span(code: str) -> str:
 
 def _code(kind: str, m: re.Match) -> str | None:
     g = m.groupdict()
+    if kind == "fy_split":
+        return _fy_split(m)
     if kind == "month_range":
         return _months_code(int(g["y1"]) if g["y1"] else None, _month(g["m1"]), int(g["y"]) if g["y"] else None,
                             _month(g["m2"]))
@@ -269,6 +304,29 @@ def _interval(code: str) -> tuple[tuple, tuple] | None:
     return (y, 1, 1), (y, 12, 31)
 
 
+_SPLIT_CODE = re.compile(r"FY((?:19|20)\d{2})/\d{2}(?:-([QH])([1-4]))?")
+
+
+def _split_parts(code: str) -> tuple[int, set[int]] | None:
+    """A split fiscal year's code as (first year, the quarters it holds); None for any other code."""
+    m = _SPLIT_CODE.fullmatch(code)
+    if not m:
+        return None
+    if not m.group(2):
+        return int(m.group(1)), {1, 2, 3, 4}
+    n = int(m.group(3))
+    return int(m.group(1)), ({n} if m.group(2) == "Q" else {2 * n - 1, 2 * n})
+
+
+def _split_compare(a: str, b: str, inner: bool) -> bool:
+    """Two periods where one is of a split fiscal year: only such periods of the same year meet (its months are the
+    source's to say, so no calendar period is part of one)."""
+    pa, pb = _split_parts(a), _split_parts(b)
+    if pa is None or pb is None or pa[0] != pb[0]:
+        return False
+    return pa[1] <= pb[1] if inner else bool(pa[1] & pb[1])
+
+
 def _wild_match(a: str, b: str) -> bool:
     """An unresolved '*-11' against a resolved code: the same month or quarter of any year."""
     wild, other = (a, b) if a.startswith("*") else (b, a)
@@ -282,6 +340,8 @@ def overlaps(a: str, b: str) -> bool:
     """Do two periods share any time (2025 and 2025-11 do; 2025-04 and 2025-11 do not)?"""
     if a.startswith("*") or b.startswith("*"):
         return _wild_match(a, b)
+    if _SPLIT_CODE.fullmatch(a) or _SPLIT_CODE.fullmatch(b):
+        return _split_compare(a, b, inner=False)
     ia, ib = _interval(a), _interval(b)
     if ia is None or ib is None:
         return a == b
@@ -292,6 +352,8 @@ def within(inner: str, outer: str) -> bool:
     """Is ``inner`` the same period as ``outer`` or part of it (2025-11 within 2025)?"""
     if inner.startswith("*") or outer.startswith("*"):
         return _wild_match(inner, outer)
+    if _SPLIT_CODE.fullmatch(inner) or _SPLIT_CODE.fullmatch(outer):
+        return _split_compare(inner, outer, inner=True)
     ii, io = _interval(inner), _interval(outer)
     if ii is None or io is None:
         return inner == outer
@@ -299,7 +361,10 @@ def within(inner: str, outer: str) -> bool:
 
 
 def sort_key(code: str) -> tuple:
-    """Time order: by start, then shorter periods first."""
+    """Time order: by start, then shorter periods first (a split fiscal year's quarters in their own order)."""
+    split = _split_parts(code)
+    if split is not None:
+        return (split[0], min(split[1]), 0, len(split[1]), code)
     iv = _interval(code)
     if iv is None:
         return (9999, 99, 99, 0, code)
@@ -312,6 +377,9 @@ def format_period(code: str) -> str:
     if ".." in code:
         a, b = code.split("..", 1)
         return f"{format_period(a)} to {format_period(b)}"
+    m = re.fullmatch(r"(FY(?:19|20)\d{2}/\d{2})-(Q[1-4]|H[12])", code)
+    if m:
+        return f"{m.group(2)} {m.group(1)}"
     m = re.fullmatch(r"(FY)?(\*|(?:19|20)\d{2})-(Q[1-4]|H[12])", code)
     if m:
         year = "" if m.group(2) == "*" else f" {m.group(1) or ''}{m.group(2)}"
@@ -397,6 +465,16 @@ def parse_period(text: str) -> str | None:
 def shift(code: str, years: int = 0, steps: int = 0) -> str | None:
     """A period moved by whole years, or by ``steps`` of its own length (2025-Q3 -> 2024-Q3 by a year, 2025-Q2 by
     a step back); None for a code that cannot move (a range, an unresolved one)."""
+    split = _SPLIT_CODE.fullmatch(code)
+    if split:  # FY2025/26-H1 -> FY2024/25-H1 by a year, FY2025/26-H2 by a step
+        year, part = int(split.group(1)) + years, split.group(2)
+        if part:
+            size = 4 if part == "Q" else 2
+            index = int(split.group(3)) - 1 + steps
+            year, index = year + index // size, index % size
+            return f"FY{year}/{(year + 1) % 100:02d}-{part}{index + 1}"
+        year += steps
+        return f"FY{year}/{(year + 1) % 100:02d}"
     m = re.fullmatch(r"(FY)?((?:19|20)\d{2})(?:-(Q[1-4]|H[12]|\d{2}))?", code)
     if not m:
         return None
@@ -415,4 +493,4 @@ def title_period(title: str, as_of: str | None = None) -> list[str]:
     Results H1 2025'), else none. A month or a day in a title is most often the issue's date ('Wind Monthly -
     October 2025'), and a year may be an outlook's, so only a quarter or a half counts."""
     codes = list(dict.fromkeys(p.code for p in find_periods(title or "", as_of=as_of) if not p.code.startswith("*")))
-    return codes if len(codes) == 1 and re.fullmatch(r"\d{4}-(?:Q[1-4]|H[12])", codes[0]) else []
+    return codes if len(codes) == 1 and re.fullmatch(r"(?:\d{4}|FY\d{4}/\d{2})-(?:Q[1-4]|H[12])", codes[0]) else []

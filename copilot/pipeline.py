@@ -411,6 +411,24 @@ def _expanded_query(question: str, knowledge: CorpusKnowledge) -> str:
     return question + (" " + " ".join(extra) if extra else "")
 
 
+#: The words of a ranking question that say how it ranks, not what.
+_RANKING_WORDS = set("highest lowest biggest largest smallest fastest slowest most least top best worst strongest "
+                     "weakest grew rose fell growth rise fall increase decrease drop gain loss which month months "
+                     "quarter year".split())
+
+
+def _table_line_of(hit: SearchHit, periods: list[str]) -> bool:
+    """Is the passage rows of a document table ('June 2025: Butter TVC 78,200/t; Block cheese ...'), each its own
+    line under the headings, one of which names one of ``periods`` (or a part of one)? A ranking reads such lines
+    as it reads a table's typed rows."""
+    from copilot.numbers import is_heading
+
+    body = [line for line in hit.chunk.text.splitlines() if line.strip() and not is_heading(line)]
+    if not body or not periods or not all(_TABLE_LINE.search(line) for line in body):
+        return False
+    return any(within(p.code, q) for line in body for p in find_periods(line) for q in periods)
+
+
 def _of_periods(hit: SearchHit, periods: list[str]) -> bool:
     return any(f.period and overlaps(f.period, p) for f in hit.chunk.facts for p in periods)
 
@@ -529,11 +547,23 @@ def retrieve(state: RunState) -> RunState:
             ends = frame.periods if len(frame.periods) >= 2 else (frame.span.split("..") if frame.span else [])
             searches = [(f"{' '.join(frame.words)} {when}", None)] + [
                 (f"{' '.join(frame.words)} {format_period(p)}", p) for p in ends]
+            # what is ranked, in the question's words ('wholesale butter price'), less the ranking's own
+            measure = {w[:5] for w in frame.words if w not in _RANKING_WORDS}
+
+            def covers(h):  # how many of them a row (its table's title too) or a document table's line gives
+                said = {t[:5] for t in lexical_tokens(f"{h.chunk.title} {h.chunk.text}")}
+                return len(measure & said)
+
             for i, (query, end) in enumerate(searches):
-                for hit in rt.search(query, 12):
-                    if hit.chunk.id not in seen and hit.chunk.facts and (not frame.periods or of_period(hit)) \
-                            and (end is None or any(f.period == end for f in hit.chunk.facts)) \
-                            and len(state.hits) < state.k + 10 + 6 * i:
+                # deep, and the lines that give more of the measure first: a table of the parties' rows may rank
+                # below a document table of national lines, and a farm-gate price table above the butter prices
+                found = rt.search(query, 40)
+                for hit in sorted(found, key=lambda h: -covers(h)):
+                    if hit.chunk.id in seen or len(state.hits) >= state.k + 10 + 6 * i:
+                        continue
+                    if hit.chunk.facts and (not frame.periods or of_period(hit)) \
+                            and (end is None or any(f.period == end for f in hit.chunk.facts)) or \
+                            not hit.chunk.facts and _table_line_of(hit, [end] if end else frame.periods):
                         seen.add(hit.chunk.id)
                         state.hits.append(hit)
         if frame.intents:  # typed rows first: they are short, and the calculation is planned from them
@@ -546,7 +576,9 @@ def retrieve(state: RunState) -> RunState:
                 dated = any(f.period for f in h.chunk.facts)
                 other = dated and bool(frame.periods) and not frame.span and not of_period(h) and \
                     "implied_prior" not in frame.intents
-                return (other, not h.chunk.facts, not (named or total), not of_series(h))
+                # (a ranking reads a document table's lines of the asked period as rows)
+                row = bool(h.chunk.facts) or "rank" in frame.intents and _table_line_of(h, frame.periods)
+                return (other, not row, not (named or total), not of_series(h))
             state.hits.sort(key=rank)
             if frame.periods and not frame.span and any(h.chunk.facts and of_period(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]  # Q3 rows for H1 left out
@@ -588,6 +620,11 @@ def evidence_gate(question: str, hits: list[SearchHit], sources: list[Citation],
         None if implied else figure_gap(question, hits))
 
 
+#: Words about the asking, not the thing asked about ('the latest available figure for ...').
+_ASKING_WORDS = set("latest available recent current newest most figure figures number numbers value values data "
+                    "amount reported stated published official exact approximate roughly".split())
+
+
 def topic_gap(frame: Frame, hits: list[SearchHit]) -> str | None:
     """A question for a figure of a thing that no retrieved passage mentions in any form: two adjacent content
     words of the question ('carbon emissions') neither of which any passage contains, even as part of a word."""
@@ -601,7 +638,8 @@ def topic_gap(frame: Frame, hits: list[SearchHit]) -> str | None:
     run: list[str] = []
     for word in re.findall(r"[A-Za-z][A-Za-z-]+", question):
         w = word.lower()
-        if w in frame.words and w not in name_words and len(w) >= 4 and w[:5] not in text:
+        if w in frame.words and w not in name_words and w not in _ASKING_WORDS and len(w) >= 4 and \
+                w[:5] not in text:
             run.append(word)
             if len(run) == 2:
                 return f"no source mentions {' '.join(run)}"
@@ -794,6 +832,14 @@ def audit_step(state: RunState) -> RunState:
                 fixed, invented = render_citations(again, {c.n for c in state.sources})
                 state.invented += invented
                 report, text, reason, _ = _audited(state, fixed)
+        elif reason is not None and (copied := _miscopied(report, state.sources)) is not None:
+            # a figure in no source whose digits the source its sentence cites writes with another currency or
+            # scale ('$3.486 million' for 'TVC 3,486 million'): copied wrong, not invented; written as the source
+            # writes it, and the claim audited again for its name and period
+            raw, n, written = copied
+            state.report("check", f"the draft wrote {raw} where source [{n}] writes {written}; written as the source "
+                                  f"does")
+            report, text, reason, _ = _audited(state, text.replace(raw, written, 1))
         if reason is not None:
             state.refusal = reason
         else:
@@ -807,6 +853,25 @@ def audit_step(state: RunState) -> RunState:
         state.audit, _ = audit_answer(state.text, state.sources, [], invented_removed=len(state.invented))
     state.timings.audit_s = time.perf_counter() - started
     return state
+
+
+def _miscopied(report: AuditReport, sources: list[Citation]) -> tuple[str, int, str] | None:
+    """A sum of money in the draft found in no source whose digits (three or more) a cited source writes as a sum
+    of money with its currency: (the draft's figure, that source's number, the source's figure as written). Only
+    money: a quantity's scale may stand in a table's header ('6,168' under 'thousand tonnes'), out of sight."""
+    def digits(raw: str) -> str:
+        return re.sub(r"\D", "", raw).lstrip("0")
+
+    by_n = {c.n: c for c in sources}
+    for claim in report.claims:
+        for t in claim.numbers:
+            if t.found_in != "nowhere" or t.kind != "money" or len(digits(t.raw)) < 3:
+                continue
+            for n in claim.citations:
+                for stated in extract_numbers(by_n[n].text) if n in by_n else []:
+                    if stated.kind == "money" and stated.unit and digits(stated.raw) == digits(t.raw):
+                        return t.raw, n, stated.raw
+    return None
 
 
 def _correctable(state: RunState, trace: NumberTrace) -> bool:

@@ -18,7 +18,7 @@ from retrieval.tables import row_text
 
 
 #: Bumped when the chunks a file yields change shape, so that a re-ingest rebuilds them.
-CHUNK_FORMAT = 7
+CHUNK_FORMAT = 8
 
 
 @dataclass

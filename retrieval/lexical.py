@@ -47,7 +47,8 @@ def tokenizer_fingerprint() -> str:
     """Changes whenever the tokenizer's code changes, so an index built by another tokenizer is rebuilt."""
     from retrieval import search
 
-    source = inspect.getsource(search.lexical_tokens) + " ".join(sorted(search._STOP))
+    source = (inspect.getsource(search.lexical_tokens) + inspect.getsource(search.stem) + " ".join(sorted(search._STOP))
+              + " ".join(f"{k}={v}" for k, v in sorted(search.IRREGULAR.items())))
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 

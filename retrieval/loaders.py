@@ -125,8 +125,12 @@ def _split_front_matter(text: str) -> tuple[dict, str]:
 _PUBLISHER_KEYS = ("publisher", "company", "issuer", "organisation", "organization", "author", "source")
 
 
+#: Dot leaders between a label and its figure ('Revenue .......... TVC 3,486 million'): the figure is the label's.
+_LEADERS = re.compile(r"(?<=\S)[ \t]*(?:\.[ \t]?){4,}[ \t]*(?=\S)")
+
+
 def _doc(path: Path, text: str, meta: dict, title: str = "") -> LoadedDoc:
-    text = text.strip()
+    text = _LEADERS.sub(": ", text).strip()
     if not text:
         raise LoadError("no text content")
     return LoadedDoc(
@@ -183,7 +187,10 @@ def _caption_as_heading(out: list[str]) -> str:
     if at is None:
         return ""
     line = out[at].strip()
-    if len(line) >= 100 or len(line.split()) > 15 or re.search(r"[.!?]$", line):
+    # (a line that calls itself a table may be long: 'Table 1 - Key figures by quarter, ... (TVC million unless
+    # stated otherwise)')
+    labelled = re.match(r"\W*table\s+[\w.]+\s*[-\u2013\u2014:.]", line, re.I) and len(line) < 300
+    if not labelled and (len(line) >= 100 or len(line.split()) > 15) or re.search(r"[.!?]$", line):
         return ""
     if not is_heading(line):
         out[at] = f"#### {line}"

@@ -17,8 +17,22 @@ was were what when where which who why will with about after before than then th
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "s")
 
 
+#: Past forms of common English verbs that no suffix rule reaches: a question in the present ('how much did it
+#: buy?') meets a report in the past ('it bought 18,900 tonnes').
+IRREGULAR = {"bought": "buy", "sold": "sell", "paid": "pay", "made": "make", "grew": "grow", "grown": "grow",
+             "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall", "spent": "spend", "built": "build",
+             "held": "hold", "took": "take", "taken": "take", "gave": "give", "given": "give", "brought": "bring",
+             "kept": "keep", "sent": "send", "lost": "lose", "won": "win", "went": "go", "gone": "go", "came": "come",
+             "ran": "run", "drove": "drive", "driven": "drive", "wrote": "write", "written": "write", "bore": "bear",
+             "borne": "bear", "shrank": "shrink", "shrunk": "shrink", "dealt": "deal", "meant": "mean", "lent": "lend",
+             "owed": "owe", "stood": "stand", "caught": "catch", "chose": "choose", "chosen": "choose",
+             "flew": "fly", "flown": "fly", "dug": "dig", "fed": "feed", "froze": "freeze", "frozen": "freeze"}
+
+
 def stem(token: str) -> str:
-    """A light suffix stem so 'recyclers', 'recycling' and 'recycled' meet; numbers are left as they are."""
+    """A light suffix stem so 'recyclers', 'recycling' and 'recycled' meet, and a common irregular past ('bought')
+    its verb ('buy'); numbers are left as they are."""
+    token = IRREGULAR.get(token, token)
     if len(token) <= 4 or token[0].isdigit():
         return token
     for suffix in _SUFFIXES:

@@ -75,6 +75,11 @@ def parse_cell(text: str) -> tuple[float, str, str] | None:
     return n.value, n.unit, qualifier
 
 
+#: Three-letter words of headers that are no currency's code ('fee_tax_per_t', 'net_avg_per_day').
+_WORDS3 = set("tax net raw avg max min all new old fee oil gas car bus sea air day age end top low mid sum per "
+              "one two six ten own ".split())
+
+
 def parse_header(header: str) -> Column:
     """Series, unit, scale and period from a header: 'output_2025_t' -> output, t, 2025;
     'price_usd_per_t' -> price, USD/t; 'Revenue ($m)' -> Revenue, USD x1e6; 'TEU 2024 (thousand)' -> TEU x1e3."""
@@ -119,6 +124,12 @@ def parse_header(header: str) -> Column:
                 unit = CURRENCY_PREFIX.get(low) or CURRENCY_WORDS[low]
                 i += 1
                 continue
+        if not unit and kept and re.fullmatch(r"[a-z]{3}", low) and low not in UNITS and low not in _WORDS3 and \
+                i + 1 < len(tokens) and \
+                (tokens[i + 1].lower() == "per" or tokens[i + 1].lower() in SCALES):
+            unit = low.upper()  # a currency's code before 'per' or a scale: 'price_tvc_per_100kg', 'revenue_nvk_m'
+            i += 1
+            continue
         if low in SCALES and kept and (unit or i == len(tokens) - 1) and low not in ("b",):
             scale = SCALES[low]
             i += 1
@@ -296,14 +307,15 @@ def _cell_unit(text: str, loose: bool = False) -> tuple[str, str] | None:
     '%' -> ('%', ''). None where it says no unit ('Item', '% of benchmark' stays with its header)."""
     text = _UNLESS.sub("", text).strip()
     # a price per unit: 'EUR/MWh', '€ per t', 'ct/kWh' (a hundredth of a currency)
-    rate = re.fullmatch(r"((?:\S+\s+)?(?:cents?|ct)|\S+?)\s*(?:/|\bper\s)\s*([A-Za-z][\w-]*)", text, re.I)
+    # ('TVC per 100 kg': per a number of units)
+    rate = re.fullmatch(r"((?:\S+\s+)?(?:cents?|ct)|\S+?)\s*(?:/|\bper\s)\s*(\d+\s?)?([A-Za-z][\w-]*)", text, re.I)
     if rate:
         head = rate.group(1)
         money = "ct" if re.search(r"\b(?:cents?|ct)$|¢", head, re.I) else (
             CURRENCY_PREFIX.get(head.lower()) or CURRENCY_WORDS.get(head.lower()) or
             (head if is_currency_code(head) else ""))
         if money:
-            return f"{money}/{UNITS.get(rate.group(2).lower(), rate.group(2))}", ""
+            return f"{money}/{(rate.group(2) or '').strip()}{UNITS.get(rate.group(3).lower(), rate.group(3))}", ""
     words = text.replace("$", "$ ").split()
     if not words or len(words) > 3:
         return None
@@ -388,7 +400,7 @@ def table_lines(rows: list[list[str]], caption: str = "") -> list[str]:
                 name = f"{name[:year.start()]}{label} {name[year.start():]}"
             # a header ending in a date or figure is joined to its cell by 'was': 'Active sites 30 Sep 2025 was 33',
             # not '... 2025 33'
-            joint = " was " if re.search(r"\d$", name) else " "
+            joint = " was " if re.search(r"\d\)?$", name) else " "
             parts.append(f"{name}{joint}{_with_unit(cell, row_unit or col_unit or corner)}".strip())
         if parts:
             lead = "" if yearless and all(

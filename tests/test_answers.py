@@ -471,3 +471,54 @@ def test_a_draft_all_about_another_period_gets_one_correction_round(runtime, fak
     assert not a.refused and "51" in a.text and "58" not in a.text
     correction = fake_llm.calls[-1]["messages"][-1]["content"]
     assert "58" in correction and "2025" in correction
+
+
+def test_a_figure_copied_with_another_currency_or_scale_is_written_as_its_source_writes_it(runtime, fake_llm,
+                                                                                          tmp_path):
+    """'$3.486 million' where the cited passage writes 'NOK 3,486 million': the same digits, copied wrong, not
+    invented; the figure is written as the source writes it. A figure whose digits no cited source has is refused."""
+    (tmp_path / "release.txt").write_text(
+        "PRESS RELEASE\n\nSundholm Ferries posts higher first-half sales\n\nAT A GLANCE (H1 2025)\n\n"
+        "  Ticket revenue .......... NOK 3,486 million (up 6.2% year on year)\n  Crossings ............... 4,300\n")
+    runtime.ingest([tmp_path], progress=False)
+    fake_llm.queue(lambda m: f"Sundholm Ferries had ticket revenue of $3.486 million in H1 2025 "
+                             f"[{_n_of(m[1]['content'], '3,486')}].")
+    a = ask("sundholm ticket revenue h1 2025?", runtime=runtime)
+    assert not a.refused and "NOK 3,486 million" in a.text and "$3.486" not in a.text
+    fake_llm.queue(lambda m: f"Sundholm Ferries had ticket revenue of $3.912 million in H1 2025 "
+                             f"[{_n_of(m[1]['content'], '3,486')}].")
+    assert ask("sundholm ticket revenue h1 2025?", runtime=runtime).refused
+    # a quantity is not rewritten: its scale may stand in a header the passage does not show
+    fake_llm.queue(lambda m: f"Sundholm Ferries made 4,300 thousand crossings in H1 2025 "
+                             f"[{_n_of(m[1]['content'], '4,300')}].")
+    assert ask("sundholm crossings h1 2025?", runtime=runtime).refused
+
+
+def test_a_month_ranking_reads_a_document_table_s_lines_as_rows(runtime, fake_llm, tmp_path):
+    """'In which month of 2025 was ... highest?' over a bulletin's monthly table (each row a line of text, two
+    lines to a chunk), beside a CSV of regional prices that also speaks of price: the bulletin's lines of 2025
+    reach the prompt before other passages and code ranks every month."""
+    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September"]
+    diesel = [1.52, 1.55, 1.58, 1.61, 1.66, 1.71, 1.69, 1.64, 1.60]
+    rows = "".join(f"| {m} 2025 | {180 + i} | {p:.2f} | {0.9 + i / 100:.2f} |\n"
+                   for i, (m, p) in enumerate(zip(months, diesel)))
+    rows += "".join(f"| {m} 2024 | {170 + i} | {p + 0.3:.2f} | 0.85 |\n" for i, (m, p) in enumerate(zip(months, diesel)))
+    (tmp_path / "fuel_bulletin.md").write_text(
+        "# Fuel Statistics Monthly - October 2025\n\n## Monthly series\n\nThe monthly national series is below.\n\n"
+        "Table 1 - Fuel sales and wholesale prices, Norland\n\n| Month | Fuel sales (million litres) | "
+        "Diesel wholesale price (NOK per litre) | Petrol wholesale price (NOK per litre) |\n|---|--:|--:|--:|\n"
+        + rows + "\n## Outlook\n\nThe wholesale diesel price in October 2025 eased to NOK 1.58 per litre.\n")
+    (tmp_path / "stations.csv").write_text("month,region,pump_price_nok_per_l,stations\n" + "".join(
+        f"2025-{i + 1:02d},{r},{2.1 + i / 50:.2f},{40 + j}\n" for i in range(9) for j, r in
+        enumerate(["Nordvik", "Sundby", "Elmhavn"])))
+    (tmp_path / "fuel_review.md").write_text("# Norland fuel market review 2025\n\n" + "".join(
+        f"## {topic}\n\nThe wholesale diesel price in 2025 weighed on {topic.lower()}, analysts said; the highest "
+        f"wholesale diesel price of the year hurt margins, and diesel price swings in 2025 were wide.\n\n"
+        for topic in ["Hauliers", "Farmers", "Ferry operators", "Bus companies", "Taxi firms", "Builders",
+                      "Fishing fleets", "Rail freight"]))
+    runtime.ingest([tmp_path], progress=False)
+    fake_llm.default = "The wholesale diesel price was highest in June 2025 [0]."
+    a = ask("In which month of 2025 was the wholesale diesel price highest, and what was it?", runtime=runtime)
+    [call] = [c for c in a.tool_calls if c.name == "highest"]
+    assert "June 2025" in call.formula.split(" = ")[-1] and call.result == 1.71
+    assert len(call.args) == 9  # every month of 2025 the table gives, none of 2024

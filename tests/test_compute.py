@@ -322,6 +322,34 @@ def test_a_rate_of_two_measures_of_one_party():
     assert read_question("How much did prices rise per tonne in 2024?").per == ("", "")
 
 
+def test_a_rate_of_two_measures_named_by_their_unit_takes_a_figure_of_each():
+    # 'tonnes of olives ... per tonne of oil': both sides in tonnes, told apart by the words after 'of'
+    mill = source(0, "VERDAL MILL - 2025 HARVEST REPORT\n\nVerdal Mill pressed 52,000 tonnes of olives in 2025. "
+                     "Verdal Mill's oil output was 8,000 tonnes in 2025. Verdal Mill also stored 5,000 tonnes of "
+                     "pomace in 2025.")
+    question = "How many tonnes of olives did Verdal Mill press per tonne of oil it produced in 2025?"
+    frame = read_question(question)
+    assert frame.per == ("olives", "oil") and frame.per_units == ("t", "t")
+    [call] = compute(question, [mill], NONE()).calls
+    assert call.name == "ratio" and call.result == 6.5
+    facts, kn = source_facts([mill]), CorpusKnowledge()
+    with pytest.raises(ToolInputError, match="not a figure of olives"):
+        validate("ratio", {"a": 5000, "b": 8000}, frame, facts, kn)  # pomace stored is no olives pressed
+    assert validate("ratio", {"a": 52000, "b": 8000}, frame, facts, kn)["a"].value == 52000
+    # a rate whose measures are words, not units, reads as before
+    assert read_question("How many passengers per flight did Kell Air carry in 2025?").per == ("passengers", "flight")
+
+
+def test_a_price_per_unit_of_money_over_a_measure_is_in_that_currency_per_unit():
+    # 'NOK per tonne': the currency's code is no name; the result is NOK per tonne, not a multiple
+    line = source(0, "Fish exports to Orland: Value Jan-Sep 2025 was NOK 1,327 million; Volume Jan-Sep 2025 was "
+                     "39.4 thousand tonnes.")
+    question = "avg unit value of fish exports to Orland jan-sep 2025, NOK per tonne?"
+    assert read_question(question).names == ["Orland"]
+    [call] = compute(question, [line], NONE()).calls
+    assert call.name == "ratio" and round(call.result) == 33680 and call.unit == "NOK/t"
+
+
 def test_a_prior_value_implied_by_a_change_the_sources_state():
     release = source(0, "KELL FERRIES - TRADING UPDATE\n\nThe operator carried 410,000 vehicles in May 2025, an "
                         "increase of 8.5% on May 2024. The summer timetable starts in June.")

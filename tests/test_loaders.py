@@ -83,6 +83,10 @@ def test_rows_that_do_not_fit_are_left_out_and_reported(tmp_path):
     ("EBIT 2024 (KSKm)", "1312", "EBIT", "KSK", "2024", 1312e6),
     ("Revenue (USD, millions)", "4.5", "Revenue", "USD", "", 4.5e6),
     ("Employees 2024", "1,240", "Employees", "employees", "2024", 1240),
+    # a currency's code in lower case before 'per' or a scale; a word of three letters is no code
+    ("price_tvc_per_100kg", "478.1", "price", "TVC/100kg", "", 478.1),
+    ("revenue_nvk_m", "2.5", "revenue", "NVK", "", 2.5e6),
+    ("fee_tax_per_t", "3", "fee tax per", "t", "", 3),
 ])
 def test_wide_headers_give_series_unit_scale_and_period(tmp_path, header, cell, series, unit, period, value):
     p = tmp_path / "wide.csv"
@@ -196,6 +200,27 @@ def test_a_table_caption_heads_its_rows_and_gives_their_unit(tmp_path):
                   "| Berth income | 12.6 |\n| Berths (units) | 840 |\n")
     text = load_file(md).text
     assert "Berth income: H1 2025 was £12.6 million." in text and "Berths: H1 2025 was 840 units." in text
+
+
+def test_a_long_caption_that_calls_itself_a_table_gives_its_unit_and_dot_leaders_join_a_label_to_its_figure(
+        tmp_path):
+    md = tmp_path / "ferries.md"
+    md.write_text("Table 1 - Sundholm Ferries key figures by quarter, FY2025/26 first half compared with FY2024/25 "
+                  "first half (NOK million unless stated otherwise)\n\n| Item | Q1 FY2025/26 (Apr-Jun 2025) | "
+                  "H1 FY2024/25 |\n|---|--:|--:|\n| Ticket revenue | 412 | 760 |\n"
+                  "| Crossings (units) | 2,100 | 4,050 |\n")
+    text = load_file(md).text
+    # (a header ending in its period's bracket is joined to its figure by 'was')
+    assert "Ticket revenue: Q1 FY2025/26 (Apr-Jun 2025) was NOK 412 million; H1 FY2024/25 was NOK 760 million." in text
+    assert "Crossings: Q1 FY2025/26 (Apr-Jun 2025) was 2,100 units;" in text
+    md.write_text("| Month | Fare (NOK per 100 km) |\n|---|--:|\n| March 2025 | 61.5 |\n")
+    assert "March 2025: Fare NOK 61.5/100km." in load_file(md).text
+    txt = tmp_path / "release.txt"
+    txt.write_text("AT A GLANCE (H1 2025)\n\n  Ticket revenue .......... NOK 812 million\n"
+                   "  Crossings . . . . . 4,300\n\nThe year ends in March... as ever.\n")
+    text = load_file(txt).text
+    assert "Ticket revenue: NOK 812 million" in text and "Crossings: 4,300" in text
+    assert "ends in March... as ever" in text  # an ellipsis in prose is no leader
 
 
 def test_an_html_heading_is_one_markdown_heading_line(tmp_path):

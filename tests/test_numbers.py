@@ -3,7 +3,7 @@
 import pytest
 
 from copilot.numbers import extract_numbers, format_number, numbers_match
-from copilot.periods import find_periods, format_period, overlaps, sort_key, within
+from copilot.periods import find_periods, format_period, overlaps, shift, sort_key, within
 
 
 @pytest.mark.parametrize("text,value,kind,unit", [
@@ -12,6 +12,8 @@ from copilot.periods import find_periods, format_period, overlaps, sort_key, wit
     ("8.4 ct/kWh", 8.4, "money", "ct/kWh"),
     ("a fare of 95 cents", 95, "money", "ct"),
     ("$4,200/t", 4200, "money", "USD/t"),
+    ("NOK 478.1 per 100 kg", 478.1, "money", "NOK/100kg"),  # per a number of units: one figure, not two
+    ("NOK 461.9/100kg", 461.9, "money", "NOK/100kg"),
     ("¥350,000", 350_000, "money", "JPY"),
     ("RMB 1.2 million", 1.2e6, "money", "CNY"),
     ("1.2 million euros", 1.2e6, "money", "EUR"),
@@ -86,6 +88,23 @@ def test_period_arithmetic():
                                                                                   "2025-11"]
     assert [format_period(c) for c in ("2025-11", "2025-Q3", "2025-11-03", "FY2025-Q4")] == [
         "November 2025", "Q3 2025", "November 3, 2025", "Q4 FY2025"]
+
+
+def test_a_fiscal_year_across_two_calendar_years_meets_only_its_own_halves_and_quarters():
+    """'H1 FY2025/26' (April-September 2025 at a cooperative whose year ends in March) is not calendar H1 2025, nor
+    is FY2025/26 the year 2025: which months it holds is the source's to say."""
+    assert [p.code for p in find_periods("H1 FY2025/26 against the first half of FY2024/25")] == [
+        "FY2025/26-H1", "FY2024/25-H1"]
+    assert [p.code for p in find_periods("ferry fares h1 fy25/26, Q2 FY2025/26 (Jul-Sep 2025), fiscal 2025-26")] == [
+        "FY2025/26-H1", "FY2025/26-Q2", "2025-Q3", "FY2025/26"]
+    assert [p.code for p in find_periods("FY2024/26 and the 2024/25 crop")] == ["FY2024", "2024"]  # not one year
+    assert within("FY2025/26-Q2", "FY2025/26-H1") and within("FY2025/26-H1", "FY2025/26")
+    assert not within("FY2025/26-Q3", "FY2025/26-H1") and not overlaps("FY2025/26-H1", "2025-H1")
+    assert not overlaps("FY2025/26", "2025") and not within("2025-05", "FY2025/26")
+    assert shift("FY2025/26-H1", years=-1) == "FY2024/25-H1" and shift("FY2025/26-Q1", steps=-1) == "FY2024/25-Q4"
+    assert sorted(["FY2025/26-H1", "FY2024/25-H1", "FY2025/26-Q1"], key=sort_key) == [
+        "FY2024/25-H1", "FY2025/26-Q1", "FY2025/26-H1"]
+    assert format_period("FY2025/26-H1") == "H1 FY2025/26"
 
 
 def test_formats_and_roundings():

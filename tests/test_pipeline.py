@@ -226,6 +226,13 @@ def test_the_evidence_gate_reads_openers_and_stretches_as_a_person_does():
         "no source mentions Skerrow Shipping"
     assert coverage_gap("How many vehicles did Kell Ferries carry from January to September 2024?", hits,
                         knowledge) == "no source covers January 2024 to September 2024"
+    # words about the asking are no topic the sources lack; two words of a thing are
+    from copilot.compute import read_question
+    from copilot.pipeline import topic_gap
+    assert topic_gap(read_question("What is the latest available figure for vehicles Kell Ferries carried in the "
+                                   "first nine months of 2025?"), hits) is None
+    assert topic_gap(read_question("How many cabin bookings did Kell Ferries take in the first nine months of 2025?"),
+                     hits) == "no source mentions cabin bookings"
 
 
 def test_rows_of_one_table_stand_under_one_line_that_names_it():

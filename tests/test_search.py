@@ -24,7 +24,14 @@ def _hit_row(hits, row) -> bool:
 
 
 def test_lexical_tokens_normalise_figures():
-    assert lexical_tokens("U.S. got 6,150 t; LYC fell 13.25%") == ["us", "got", "6150", "t", "lyc", "fell", "13.25"]
+    assert lexical_tokens("U.S. got 6,150 t; LYC fell 13.25%") == ["us", "got", "6150", "t", "lyc", "fall", "13.25"]
+
+
+def test_a_question_in_the_present_meets_a_report_in_the_past():
+    # 'how much flour did the mill sell' is answered by 'the mill sold 48,600 tonnes'; regular forms by suffix
+    assert lexical_tokens("did Tarn Mills sell or buy") == lexical_tokens("Tarn Mills sold or bought")
+    assert lexical_tokens("the fleet grew; fares rose") == lexical_tokens("the fleet grow; fares rise")
+    assert lexical_tokens("hauled loads") == lexical_tokens("hauling load")
 
 
 @pytest.mark.parametrize("row", FACTS, ids=lambda r: f"{r.series}-{r.entity}-{r.period}")
