@@ -314,7 +314,9 @@ class Fact:
         who = self.entity or who or ", ".join(self.names[:1])
         when = ", ".join(format_period(p) for p in self.periods[:1])
         hedge = {"approx": "about ", "below": "below ", "above": "above "}.get(self.qualifier, "")
-        head = ", ".join(dict.fromkeys(x for x in (who, when) if x))  # (a month ranked is its own party)
+        if who and when and who in when:
+            who = ""  # a month ranked is its own party ('August 2025', not 'August, August 2025')
+        head = ", ".join(x for x in (who, when) if x)
         return f"{head}: {hedge}{format_number(self.value, self.unit)}" if head else format_number(self.value, self.unit)
 
 

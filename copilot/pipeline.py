@@ -25,7 +25,7 @@ from copilot.compute import (Frame, calculation_citation, compute, expansion, na
                              restore_names, written_as_names, demonym_stem, _is_demonym, _mentions)
 from copilot.errors import CopilotError, EmptyCorpus
 from copilot.numbers import extract_numbers, is_signed_kind, numbers_match
-from copilot.periods import expand, find_periods, find_range, format_period, overlaps, within, year_of
+from copilot.periods import MONTHS, expand, find_periods, find_range, format_period, overlaps, within, year_of
 from copilot.questions import clean_question
 from copilot.runtime import Runtime, default_runtime
 from copilot.types import (Answer, AuditReport, Citation, CorpusKnowledge, NumberTrace, SearchHit, Step, Timings,
@@ -243,10 +243,36 @@ def passage(text: str, question: str, max_tokens: int, weights: dict[str, float]
     return "\n".join(parts[i].strip() for i in kept)  # lines kept apart: a heading stays a heading
 
 
+def cells_asked(text: str, question: str) -> str:
+    """A document table's lines cut to their label and the cells that name what the question measures ('August:
+    Day-ahead wholesale August 2025 was €69.8/MWh; Day-ahead wholesale August 2024 was €71.3/MWh.' of a line with
+    six columns, for the highest day-ahead price): a ranking reads one measure of every line. Periods and the
+    ranking's own words do not choose; a line whose cells name none of the rest stays whole, and so does any other
+    line."""
+    from copilot.numbers import is_heading
+
+    for p in find_periods(question):
+        question = question.replace(p.text, " ")
+    wanted = {t[:5] for t in lexical_tokens(question) if not t[0].isdigit()} - {w[:5] for w in _RANKING_WORDS} - \
+        {m.lower()[:5] for m in MONTHS} - {m.lower()[:3] for m in MONTHS}
+    out = []
+    for line in text.splitlines():
+        label, sep, rest = line.partition(": ")
+        cells = rest.rstrip(".").split("; ")
+        if is_heading(line) or not sep or len(cells) < 2 or not _TABLE_LINE.search(line):
+            out.append(line)
+            continue
+        score = [len(wanted & {t[:5] for t in lexical_tokens(c) if not t[0].isdigit()}) for c in cells]
+        best = max(score)
+        out.append(f"{label}: {'; '.join(c for c, n in zip(cells, score) if n == best)}." if best else line)
+    return "\n".join(out)
+
+
 def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = "",
-                   passage_tokens: int = 0) -> list[Citation]:
+                   passage_tokens: int = 0, cells: bool = False) -> list[Citation]:
     """Sources in rank order, numbered from 0, within the prompt's token budget (at least one). With a question
-    and ``passage_tokens``, a text chunk is cut to the passage that bears on the question."""
+    and ``passage_tokens``, a text chunk is cut to the passage that bears on the question; with ``cells``, a
+    document table's lines to the cells that name what it measures (``cells_asked``)."""
     out: list[Citation] = []
     used = 0
     weights: dict[str, float] = {}
@@ -259,6 +285,8 @@ def number_sources(hits: list[SearchHit], budget_tokens: int, question: str = ""
     for hit in hits:
         c = hit.chunk
         text = withhold_instructions(c.text.split(' It says: "')[0])  # a row's quote is for people, not the prompt
+        if question and cells and c.kind == "text":
+            text = cells_asked(text, question)
         if question and passage_tokens and c.kind == "text":
             text = passage(text, question, passage_tokens, weights)
         if not text.strip() and (out or hit is not hits[-1]):  # nothing left of it to show (only headings)
@@ -419,14 +447,21 @@ _RANKING_WORDS = set("highest lowest biggest largest smallest fastest slowest mo
 
 def _table_line_of(hit: SearchHit, periods: list[str]) -> bool:
     """Is the passage rows of a document table ('June 2025: Butter TVC 78,200/t; Block cheese ...'), each its own
-    line under the headings, one of which names one of ``periods`` (or a part of one)? A ranking reads such lines
-    as it reads a table's typed rows."""
+    line under the headings, one of which states a figure for one of ``periods`` (or a part of one)? A ranking
+    reads such lines as it reads a table's typed rows."""
     from copilot.numbers import is_heading
 
     body = [line for line in hit.chunk.text.splitlines() if line.strip() and not is_heading(line)]
-    if not body or not periods or not all(_TABLE_LINE.search(line) for line in body):
+    # (most of its lines: a table's caption or a note may stand among them)
+    if not body or not periods or 2 * sum(bool(_TABLE_LINE.search(line)) for line in body) < len(body):
         return False
-    return any(within(p.code, q) for line in body for p in find_periods(line) for q in periods)
+    body = [line for line in body if _TABLE_LINE.search(line)]
+    # (with a figure: 'October 2025 was ..' is an empty cell)
+    def stated(rest: str) -> bool:
+        return any(n.kind not in ("year", "date") for n in extract_numbers(rest.split(";")[0]))
+
+    return any(within(p.code, q) and stated(line[p.end:]) for line in body for p in find_periods(line)
+               for q in periods)
 
 
 def _of_periods(hit: SearchHit, periods: list[str]) -> bool:
@@ -541,19 +576,19 @@ def retrieve(state: RunState) -> RunState:
                 if hit.chunk.id not in seen and total_row(hit) and any(f.table in tables for f in hit.chunk.facts):
                     seen.add(hit.chunk.id)
                     state.hits.append(hit)
+        # what a ranking ranks, in the question's words ('wholesale butter price'), less the ranking's own
+        measure = {w[:5] for w in frame.words if w not in _RANKING_WORDS}
+
+        def covers(h):  # how many of them a row (its table's title too) or a document table's line gives
+            said = {t[:5] for t in lexical_tokens(f"{h.chunk.title} {h.chunk.text}")}
+            return len(measure & said)
+
         if "rank" in frame.intents:  # a ranking needs every party's row of the measure, not the best few
             when = " ".join(format_period(p) for p in frame.periods)
             # a change between two periods (or over a stretch's first and last) needs the rows of each end
             ends = frame.periods if len(frame.periods) >= 2 else (frame.span.split("..") if frame.span else [])
             searches = [(f"{' '.join(frame.words)} {when}", None)] + [
                 (f"{' '.join(frame.words)} {format_period(p)}", p) for p in ends]
-            # what is ranked, in the question's words ('wholesale butter price'), less the ranking's own
-            measure = {w[:5] for w in frame.words if w not in _RANKING_WORDS}
-
-            def covers(h):  # how many of them a row (its table's title too) or a document table's line gives
-                said = {t[:5] for t in lexical_tokens(f"{h.chunk.title} {h.chunk.text}")}
-                return len(measure & said)
-
             for i, (query, end) in enumerate(searches):
                 # deep, and the lines that give more of the measure first: a table of the parties' rows may rank
                 # below a document table of national lines, and a farm-gate price table above the butter prices
@@ -576,9 +611,11 @@ def retrieve(state: RunState) -> RunState:
                 dated = any(f.period for f in h.chunk.facts)
                 other = dated and bool(frame.periods) and not frame.span and not of_period(h) and \
                     "implied_prior" not in frame.intents
-                # (a ranking reads a document table's lines of the asked period as rows)
-                row = bool(h.chunk.facts) or "rank" in frame.intents and _table_line_of(h, frame.periods)
-                return (other, not row, not (named or total), not of_series(h))
+                # (a ranking reads a document table's lines of the asked period as rows, those that give more of
+                # its measure first: 'support rates' before 'dairy exports' for a support measure's increase)
+                ranking = "rank" in frame.intents
+                row = bool(h.chunk.facts) or ranking and _table_line_of(h, frame.periods)
+                return (other, not row, -covers(h) if ranking else 0, not (named or total), not of_series(h))
             state.hits.sort(key=rank)
             if frame.periods and not frame.span and any(h.chunk.facts and of_period(h) for h in state.hits):
                 state.hits = [h for h in state.hits if not h.chunk.facts or of_period(h)]  # Q3 rows for H1 left out
@@ -598,7 +635,7 @@ def retrieve(state: RunState) -> RunState:
                                                     rt.settings.passage_tokens)
     wide = "rank" in frame.intents  # a ranking reads a whole table, not the passage at the size of one claim
     state.sources = number_sources(state.hits, rt.settings.evidence_tokens * (3 if wide else 1), state.standalone,
-                                   rt.settings.passage_tokens * (4 if wide else 1))
+                                   rt.settings.passage_tokens * (4 if wide else 1), cells=wide)
     state.timings.retrieval_s = time.perf_counter() - started
     state.refusal = evidence_gate(state.standalone, state.hits, state.sources, rt.settings.min_relevance,
                                   state.knowledge)

@@ -355,3 +355,18 @@ def test_a_peoples_adjective_in_the_question_picks_its_places_line_of_a_table():
             "Kenya: Q2 2025 was 5,150 t; Q2 2024 was 4,800 t.")
     cut = passage(text, "How many tonnes of Kenyan tea were auctioned in Q2 2025?", 40)
     assert "Kenya: Q2 2025 was 5,150 t" in cut and "India" not in cut
+
+
+def test_a_ranking_reads_the_cells_of_a_table_line_that_name_its_measure():
+    from copilot.pipeline import cells_asked
+
+    line = ("#### Table 1: Ferry traffic and fares, by month\nAugust: Passengers August 2025 was 116.9 thousand; "
+            "Passengers August 2024 was 92.1 thousand; Car fare August 2025 was €42.5; Car fare August 2024 was "
+            "€40.1.")
+    assert cells_asked(line, "Highest monthly car fare in 2025 - which month and how much?").splitlines() == [
+        "#### Table 1: Ferry traffic and fares, by month",
+        "August: Car fare August 2025 was €42.5; Car fare August 2024 was €40.1."]
+    # cells that name nothing the question measures, and prose, stay whole
+    assert cells_asked(line, "Which month of 2025 was busiest?") == line
+    prose = "Fares rose in August; passengers were up too."
+    assert cells_asked(prose, "Highest monthly car fare in 2025?") == prose
