@@ -19,9 +19,8 @@ from dataclasses import dataclass, field, replace
 from copilot.errors import LLMUnavailable, ToolInputError
 from copilot.numbers import (CURRENCY_WORDS, UNITS, Number, extract_numbers, format_number, is_currency_code, rescale,
                              is_signed_kind, numbers_match, sentences_under_headings, unit_of_text, _MONTH_STEMS)
-from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, shift, sort_key,
-                             title_period, within,
-                             year_of)
+from copilot.periods import (MONTHS, expand, find_periods, find_range, format_period, overlaps, parse_period, shift,
+                             sort_key, title_period, within, year_of)
 from copilot.tools import TOOLS, run_tool, tool_call_schema
 from copilot.types import Citation, CorpusKnowledge, ToolCall
 
@@ -376,17 +375,12 @@ def _clause(sentence: str, start: int, end: int) -> str:
     and'. A bracket that only names a period again is part of the period before it ('Q1 FY2025/26 (Apr-Jun 2025) was
     14.6 thousand tonnes')."""
     aliases = {i for m in re.finditer(r"(?<=\w)\s*\(([^()]{3,40})\)", sentence)
-               if m.end() <= start and _only_period(m.group(1)) for i in (m.start(1) - 1, m.end(1))}
+               if m.end() <= start and parse_period(m.group(1)) for i in (m.start(1) - 1, m.end(1))}
     marks = [m for m in _DELIM.finditer(sentence) if m.start() not in aliases]
     lo = max([0] + [m.end() for m in marks if m.end() <= start])
     hi = min([len(sentence)] + [m.start() for m in marks if m.start() >= end])
     clause = sentence[lo:hi]
     return clause if len(clause.split()) >= 3 else sentence
-
-
-def _only_period(text: str) -> bool:
-    found = find_periods(text)
-    return len(found) == 1 and len(found[0].text) >= len(text.strip()) - 2
 
 
 #: A sentence's opening time phrase, which dates the whole sentence.
